@@ -1,0 +1,25 @@
+package io.kvproxy.config;
+
+import java.nio.file.Path;
+import java.util.Map;
+
+/**
+ * A whole, validated configuration file. Immutable; built once before anything starts.
+ *
+ * @param file the file it was read from, for messages
+ * @param proxy the {@code [kvproxy]} section
+ * @param extension the extension section and the clusters it names
+ * @param keyLines line number of every key, as {@code "section.key"}, so later checks (the extension's
+ *     own settings) can name the line as the loader's do
+ */
+public record ProxyConfig(Path file, ProxySettings proxy, ExtensionSettings extension, Map<String, Integer> keyLines) {
+
+    public ProxyConfig {
+        keyLines = Map.copyOf(keyLines);
+    }
+
+    /** Line of {@code key} in {@code section}, or 0 when the key was not in the file. */
+    public int lineOf(String section, String key) {
+        return keyLines.getOrDefault(section + "." + key, 0);
+    }
+}

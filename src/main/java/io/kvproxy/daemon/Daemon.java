@@ -1,0 +1,127 @@
+package io.kvproxy.daemon;
+
+import io.kvproxy.config.ExtensionSettings;
+import io.kvproxy.config.ProxyConfig;
+import io.kvproxy.config.ProxySettings;
+import io.kvproxy.net.ClientSlots;
+import io.kvproxy.net.Clock;
+import io.kvproxy.net.CpuAffinity;
+import io.kvproxy.net.Worker;
+import io.kvproxy.net.WorkerContext;
+import io.kvproxy.route.Distribution;
+import io.kvproxy.route.HashFunction;
+import io.kvproxy.route.HashTag;
+import io.kvproxy.route.Topology;
+import io.kvproxy.spi.Protocol;
+import io.kvproxy.stats.ProxyState;
+import io.kvproxy.stats.WorkerCounters;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.StandardSocketOptions;
+import java.nio.channels.ServerSocketChannel;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The running proxy: the listener, the workers and the state they share. Built from a validated config
+ * and a loaded protocol; {@link #start()} binds and starts the workers, {@link #stop()} stops accepting,
+ * lets the workers finish what is in flight, and waits for them.
+ */
+public final class Daemon {
+
+    private static final Logger log = LoggerFactory.getLogger(Daemon.class);
+    /** How long {@link #stop()} lets in-flight requests finish. */
+    static final long STOP_GRACE_NANOS = TimeUnit.SECONDS.toNanos(5);
+
+    private final ProxyConfig config;
+    private final Protocol protocol;
+    private final String version;
+    private final List<Worker> workers = new ArrayList<>();
+    private final List<Thread> threads = new ArrayList<>();
+    private ServerSocketChannel listener;
+    private ProxyState state;
+
+    public Daemon(ProxyConfig config, Protocol protocol, String version) {
+        this.config = config;
+        this.protocol = protocol;
+        this.version = version;
+    }
+
+    /** Binds the port and starts the workers. */
+    public void start() throws IOException {
+        ProxySettings settings = config.proxy();
+        ExtensionSettings extension = config.extension();
+        Topology topology = Topology.build(extension.hosts(), extension.hostsBackup().orElse(null),
+                extension.hostsRead().orElse(null),
+                Distribution.byConfigName(extension.distribution()).orElseThrow(),
+                HashFunction.byConfigName(extension.hash()).orElseThrow(),
+                extension.hashTag().flatMap(HashTag::parse).orElse(null),
+                extension.syncPrefix().getBytes(StandardCharsets.UTF_8));
+        listener = ServerSocketChannel.open();
+        listener.setOption(StandardSocketOptions.SO_REUSEADDR, true);
+        listener.bind(new InetSocketAddress(settings.bind(), settings.port()), settings.backlog());
+        listener.configureBlocking(false);
+
+        ClientSlots slots = new ClientSlots(settings.maxClients());
+        List<WorkerCounters> counters = new ArrayList<>();
+        for (int i = 0; i < settings.threadCount(); i++) {
+            counters.add(new WorkerCounters());
+        }
+        int backendConnections = settings.threadCount() * topology.serverCount() * protocol.backendKinds();
+        state = new ProxyState(version, settings, topology, counters, slots::used, slots::accepted, slots::refused,
+                backendConnections, () -> 0L);
+        CpuAffinity affinity = settings.cpuAffinity() ? new LinuxCpuAffinity(Runtime.getRuntime().availableProcessors()) : CpuAffinity.NONE;
+        WorkerContext context = new WorkerContext(listener, protocol, topology, state, slots, Clock.SYSTEM, affinity,
+                TimeUnit.MILLISECONDS.toNanos(settings.recvTimeoutMillis()),
+                TimeUnit.MILLISECONDS.toNanos(settings.connectTimeoutMillis()),
+                TimeUnit.SECONDS.toNanos(settings.failoverIntervalSeconds()),
+                TimeUnit.SECONDS.toNanos(settings.idleTimeoutSeconds()),
+                settings.maxPacketBytes());
+        for (int i = 0; i < settings.threadCount(); i++) {
+            workers.add(new Worker(i, context, counters.get(i)));
+        }
+        for (Worker worker : workers) {
+            Thread thread = new Thread(worker, "kvproxy-worker-" + worker.index());
+            threads.add(thread);
+            thread.start();
+        }
+        log.warn("kvproxy {} listening on {}:{} with {} workers; hosts={} ({} servers)", version, settings.bind(),
+                settings.port(), workers.size(), extension.hosts().name(), extension.hosts().servers().size());
+    }
+
+    public ProxyState state() {
+        return state;
+    }
+
+    /** Stops accepting, lets in-flight requests finish (up to 5 s), and waits for the workers to exit. */
+    public void stop() {
+        for (Worker worker : workers) {
+            worker.stop(STOP_GRACE_NANOS);
+        }
+        for (Thread thread : threads) {
+            try {
+                thread.join(TimeUnit.NANOSECONDS.toMillis(STOP_GRACE_NANOS) + 2000);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
+            }
+        }
+        try {
+            listener.close();
+        } catch (IOException e) {
+            log.debug("listener close: {}", e.toString());
+        }
+        log.warn("kvproxy stopped");
+    }
+
+    /** Blocks until every worker has exited. */
+    public void awaitTermination() throws InterruptedException {
+        for (Thread thread : threads) {
+            thread.join();
+        }
+    }
+}

@@ -1,0 +1,157 @@
+package io.kvproxy.daemon;
+
+import io.kvproxy.config.ConfigException;
+import io.kvproxy.config.ConfigLoader;
+import io.kvproxy.config.ProxyConfig;
+import io.kvproxy.daemon.ExtensionLoader.ExtensionException;
+import io.kvproxy.spi.InvalidSettingException;
+import io.kvproxy.spi.Protocol;
+import io.kvproxy.spi.ProtocolProvider;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+/**
+ * The command line: {@code kvproxy [-t] [-c FILE] [--pid-file FILE]}. Exit codes: 0 success, 1 bad config
+ * or failure to start, 2 bad usage.
+ */
+public final class Main {
+
+    static final String VERSION = "0.1.0";
+
+    private Main() {
+    }
+
+    public static void main(String[] args) {
+        int code = run(args, System.out, System.err);
+        if (code >= 0) {
+            System.exit(code);
+        }
+    }
+
+    /** Runs the command; returns the exit code, or -1 when the daemon is running (and main must not exit). */
+    static int run(String[] args, PrintStream out, PrintStream err) {
+        Path home = Path.of(System.getProperty("kvproxy.home", ".")).toAbsolutePath().normalize();
+        Path configFile = home.resolve("etc/kvproxy.ini");
+        Path pidFile = null;
+        boolean checkOnly = false;
+        for (int i = 0; i < args.length; i++) {
+            switch (args[i]) {
+                case "-t", "--test-conf" -> checkOnly = true;
+                case "-c", "--conf-file" -> {
+                    if (++i == args.length) {
+                        return usage(err, "-c needs a file");
+                    }
+                    configFile = Path.of(args[i]).toAbsolutePath();
+                }
+                case "--pid-file" -> {
+                    if (++i == args.length) {
+                        return usage(err, "--pid-file needs a file");
+                    }
+                    pidFile = Path.of(args[i]).toAbsolutePath();
+                }
+                case "-v", "--version" -> {
+                    out.println("kvproxy " + VERSION);
+                    return 0;
+                }
+                case "-h", "--help" -> {
+                    usage(out, null);
+                    return 0;
+                }
+                default -> {
+                    return usage(err, "unknown argument '" + args[i] + "'");
+                }
+            }
+        }
+        ProxyConfig config;
+        Protocol protocol;
+        try {
+            config = ConfigLoader.load(configFile, home);
+            protocol = loadProtocol(config);
+        } catch (ConfigException e) {
+            err.println("kvproxy: configuration file '" + configFile + "' is invalid:");
+            e.problems().forEach(problem -> err.println("  " + problem));
+            return 1;
+        } catch (ExtensionException e) {
+            err.println("kvproxy: configuration file '" + configFile + "' is invalid:");
+            err.println("  " + e.getMessage());
+            return 1;
+        }
+        if (checkOnly) {
+            out.println("kvproxy: configuration file '" + configFile + "' syntax is ok");
+            return 0;
+        }
+        return serve(config, protocol, pidFile, out, err);
+    }
+
+    private static Protocol loadProtocol(ProxyConfig config) throws ConfigException, ExtensionException {
+        String section = config.extension().protocol();
+        Path jar = config.proxy().extPath().resolve(config.extension().jar());
+        ProtocolProvider provider = ExtensionLoader.load(jar, section);
+        try {
+            return provider.create(config.extension().protocolSettings());
+        } catch (InvalidSettingException e) {
+            throw new ConfigException(java.util.List.of(ConfigException.problem(config.file(),
+                    config.lineOf(section, e.key()), section, e.key(), e.getMessage())));
+        }
+    }
+
+    private static int serve(ProxyConfig config, Protocol protocol, Path pidFile, PrintStream out, PrintStream err) {
+        try {
+            Files.createDirectories(config.proxy().logPath().toAbsolutePath().getParent());
+        } catch (IOException e) {
+            err.println("kvproxy: cannot create the log directory for " + config.proxy().logPath() + ": " + e.getMessage());
+            return 1;
+        }
+        LogSetup.toFile(config.proxy().logPath(), config.proxy().logLevel());
+        Daemon daemon = new Daemon(config, protocol, VERSION);
+        try {
+            daemon.start();
+        } catch (IOException e) {
+            err.println("kvproxy: cannot listen on " + config.proxy().bind() + ":" + config.proxy().port() + ": " + e.getMessage());
+            return 1;
+        }
+        long pid = ProcessHandle.current().pid();
+        if (pidFile != null) {
+            try {
+                Files.createDirectories(pidFile.getParent());
+                Files.writeString(pidFile, pid + "\n");
+            } catch (IOException e) {
+                err.println("kvproxy: cannot write pid file " + pidFile + ": " + e.getMessage());
+                daemon.stop();
+                return 1;
+            }
+        }
+        Path writtenPid = pidFile;
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            daemon.stop();
+            if (writtenPid != null) {
+                try {
+                    Files.deleteIfExists(writtenPid);
+                } catch (IOException e) {
+                    // The control script treats a pid file of a dead process as stale; nothing more to do.
+                }
+            }
+        }, "kvproxy-shutdown"));
+        out.println("kvproxy " + VERSION + " pid " + pid + " listening on " + config.proxy().bind() + ":" + config.proxy().port());
+        out.flush();
+        try {
+            daemon.awaitTermination();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        return -1;
+    }
+
+    private static int usage(PrintStream stream, String problem) {
+        if (problem != null) {
+            stream.println("kvproxy: " + problem);
+        }
+        stream.println("usage: kvproxy [-t] [-c FILE] [--pid-file FILE] [-v] [-h]");
+        stream.println("  -t          check the configuration and exit (0: ok, 1: problems listed)");
+        stream.println("  -c FILE     configuration file (default: etc/kvproxy.ini under the install root)");
+        stream.println("  --pid-file  write the process id there while running");
+        return problem == null ? 0 : 2;
+    }
+}

@@ -1,0 +1,52 @@
+package io.kvproxy.memcached;
+
+import io.kvproxy.memcached.MemcachedProvider.WireFormat;
+import io.kvproxy.memcached.text.TextProbe;
+import io.kvproxy.memcached.text.TextReplyFramer;
+import io.kvproxy.spi.Buffer;
+import io.kvproxy.spi.ClientChannel;
+import io.kvproxy.spi.ClientSession;
+import io.kvproxy.spi.PendingReply;
+import io.kvproxy.spi.Protocol;
+import io.kvproxy.spi.ReplyFramer;
+
+/** memcached over text (and, on the same port, binary). Immutable; shared by all workers. */
+final class MemcachedProtocol implements Protocol {
+
+    /** Backend connection kinds: memcached fixes a connection's protocol at its first byte. */
+    static final int TEXT_BACKEND = 0;
+
+    private final WireFormat accepted;
+
+    MemcachedProtocol(WireFormat accepted) {
+        this.accepted = accepted;
+    }
+
+    @Override
+    public ClientSession openSession(ClientChannel channel) {
+        return new MemcachedSession(channel, accepted);
+    }
+
+    @Override
+    public int backendKinds() {
+        return 1;
+    }
+
+    @Override
+    public ReplyFramer newReplyFramer(int kind) {
+        if (kind != TEXT_BACKEND) {
+            throw new IllegalArgumentException("no backend connection kind " + kind);
+        }
+        return new TextReplyFramer();
+    }
+
+    @Override
+    public void writeProbe(Buffer out) {
+        TextProbe.write(out);
+    }
+
+    @Override
+    public PendingReply newProbeReceiver(ProbeResult result) {
+        return new TextProbe(result);
+    }
+}

@@ -1,0 +1,379 @@
+package io.kvproxy.memcached.text;
+
+import io.kvproxy.memcached.text.PendingCommand.Kind;
+import io.kvproxy.memcached.text.PendingCommand.Part;
+import io.kvproxy.memcached.text.TextRequest.Outcome;
+import io.kvproxy.spi.Backend;
+import io.kvproxy.spi.BackendFailure;
+import io.kvproxy.spi.Buffer;
+import io.kvproxy.spi.ClientChannel;
+import io.kvproxy.spi.ClientSession;
+import io.kvproxy.spi.ClusterRole;
+import io.kvproxy.spi.Counter;
+import io.kvproxy.spi.Route;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayDeque;
+
+/**
+ * One text-protocol client: parses its requests, sends each to the backends its keys live on, and
+ * writes the replies back in request order (pipelining), however the requests were spread.
+ *
+ * <p>Every backend request is one the backend answers exactly once: {@code noreply} is stripped before
+ * sending and the reply is dropped here, so backend connections stay plain FIFOs.
+ *
+ * <p>Owner: the client connection's worker. Buffers: reads the connection's input (consuming it),
+ * appends to backend outputs and to the connection's output.
+ */
+public final class TextSession implements ClientSession {
+
+    /** Requests in flight before the session stops reading: bounds memory per connection. */
+    static final int MAX_IN_FLIGHT = 1024;
+    /** Reply bytes waiting for the client before the session stops reading. */
+    static final int MAX_PENDING_OUTPUT = 4 * 1024 * 1024;
+    static final int BACKEND_KIND = 0;
+
+    private static final byte[] CRLF = {'\r', '\n'};
+    private static final byte[] SPACE = {' '};
+    private static final byte[] END = {'E', 'N', 'D', '\r', '\n'};
+
+    private final ClientChannel channel;
+    private final Route route;
+    private final Buffer out;
+    private final TextRequestParser parser;
+    private final TextRequest request = new TextRequest();
+    private final ArrayDeque<PendingCommand> queue = new ArrayDeque<>();
+    private final ArrayDeque<PendingCommand> free = new ArrayDeque<>();
+    private final NoReplySink noReplySink = new NoReplySink();
+    private boolean closed;
+    /** quit, or an error that ends the connection: read nothing more, close once the queue is empty. */
+    private String closeReason;
+    private boolean paused;
+
+    public TextSession(ClientChannel channel) {
+        this.channel = channel;
+        this.route = channel.route();
+        this.out = channel.output();
+        this.parser = new TextRequestParser(channel.maxPacketBytes());
+    }
+
+    @Override
+    public void onRead(Buffer in) {
+        while (closeReason == null && !closed && !isBusy()) {
+            Outcome outcome = parser.parse(in, request);
+            if (outcome == Outcome.NEED_MORE) {
+                break;
+            }
+            if (outcome == Outcome.ERROR) {
+                count(Counter.CLIENT_ERRORS, 1);
+                reply(request.error);
+                in.skip(request.length);
+                if (request.closeAfterError) {
+                    closeReason = request.error;
+                }
+                continue;
+            }
+            if (request.command != TextCommand.STATUS) {
+                count(Counter.REQUESTS, 1);
+            }
+            dispatch(in, in.readIndex());
+            in.skip(request.length);
+        }
+        paused = isBusy();
+        emitReady();
+    }
+
+    @Override
+    public boolean wantsInput() {
+        return closeReason == null && !closed && !isBusy();
+    }
+
+    @Override
+    public void onClose() {
+        closed = true;
+    }
+
+    private boolean isBusy() {
+        return queue.size() >= MAX_IN_FLIGHT || out.readable() >= MAX_PENDING_OUTPUT;
+    }
+
+    boolean isClosed() {
+        return closed;
+    }
+
+    boolean isHead(PendingCommand command) {
+        return queue.peekFirst() == command;
+    }
+
+    Buffer output() {
+        return out;
+    }
+
+    void count(Counter counter, long amount) {
+        channel.count(counter, amount);
+    }
+
+    private void dispatch(Buffer in, int base) {
+        switch (request.command) {
+            case GET -> retrieve(in, base, ClusterRole.READ);
+            case GETS, GAT, GATS -> retrieve(in, base, ClusterRole.MASTER);
+            case SET, ADD, REPLACE, APPEND, PREPEND, CAS -> {
+                count(Counter.CMD_SET, 1);
+                int lastToken = request.command == TextCommand.CAS ? 5 : 4;
+                forward(in, base, lastToken, true);
+            }
+            case DELETE -> forwardDelete(in, base);
+            case INCR, DECR -> forward(in, base, 2, false);
+            case TOUCH -> {
+                count(Counter.CMD_TOUCH, 1);
+                forward(in, base, 2, false);
+            }
+            case FLUSH_ALL -> flushAll(in, base);
+            case VERSION -> reply("VERSION " + channel.proxy().version());
+            case STATS -> stats();
+            case VERBOSITY -> {
+                if (!request.noreply) {
+                    reply("OK");
+                }
+            }
+            case QUIT -> closeReason = "quit";
+            case STATUS -> replyRaw(channel.proxy().statusReport());
+            case UNSUPPORTED -> reply("CLIENT_ERROR " + in.toString(base + request.tokenStart[0], request.tokenLength[0])
+                    + " is not supported by kvproxy");
+        }
+    }
+
+    /** get, gets, gat, gats: one request per server holding any of the keys, merged back in key order. */
+    private void retrieve(Buffer in, int base, ClusterRole role) {
+        int keys = request.keyCount();
+        count(request.command == TextCommand.GET || request.command == TextCommand.GETS ? Counter.CMD_GET : Counter.CMD_TOUCH, keys);
+        if (keys == 0) {
+            reply(END);
+            return;
+        }
+        int first = request.firstKey;
+        if (keys == 1) {
+            Backend backend = backendFor(role, in, base, first);
+            if (backend == null) {
+                failNow(BackendFailure.UNAVAILABLE);
+                return;
+            }
+            PendingCommand command = enqueue(Kind.FORWARD);
+            Buffer target = backend.output();
+            target.put(in, base, request.lineLength).put(CRLF);
+            backend.enqueue(command.addPart(backend, true));
+            return;
+        }
+        PendingCommand command = enqueue(Kind.MULTI_GET);
+        for (int t = first; t < request.tokenCount; t++) {
+            Backend backend = backendFor(role, in, base, t);
+            int partIndex = -1;
+            if (backend != null) {
+                Part part = command.partFor(backend);
+                if (part == null) {
+                    part = command.addPart(backend, true);
+                    // The command word and, for gat/gats, the expiry: everything before the first key.
+                    backend.output().put(in, base + request.tokenStart[0],
+                            request.tokenStart[first - 1] + request.tokenLength[first - 1] - request.tokenStart[0]);
+                }
+                backend.output().put(SPACE).put(in, base + request.tokenStart[t], request.tokenLength[t]);
+                partIndex = indexOf(command, part);
+            }
+            command.addKey(in, base + request.tokenStart[t], request.tokenLength[t], partIndex);
+        }
+        if (command.partCount() == 0) {
+            command.reset(Kind.LOCAL);
+            command.stored.putAscii("SERVER_ERROR " + BackendFailure.UNAVAILABLE.message()).put(CRLF);
+            command.done = true;
+            emitReady();
+            return;
+        }
+        for (int p = 0; p < command.partCount(); p++) {
+            Part part = command.part(p);
+            part.backend.output().put(CRLF);
+            part.backend.enqueue(part);
+        }
+    }
+
+    private static int indexOf(PendingCommand command, Part part) {
+        for (int p = 0; p < command.partCount(); p++) {
+            if (command.part(p) == part) {
+                return p;
+            }
+        }
+        throw new IllegalStateException("part not in its command");
+    }
+
+    /** Sends tokens 0..{@code lastToken} (dropping noreply) and the data block, if any, to the key's master. */
+    private void forward(Buffer in, int base, int lastToken, boolean withData) {
+        Backend backend = backendFor(ClusterRole.MASTER, in, base, 1);
+        if (backend == null) {
+            failNow(BackendFailure.UNAVAILABLE);
+            return;
+        }
+        Buffer target = backend.output();
+        target.put(in, base, request.tokenStart[lastToken] + request.tokenLength[lastToken]).put(CRLF);
+        if (withData) {
+            target.put(in, base + request.dataStart, request.dataLength + 2);
+        }
+        send(backend);
+    }
+
+    private void forwardDelete(Buffer in, int base) {
+        Backend backend = backendFor(ClusterRole.MASTER, in, base, 1);
+        if (backend == null) {
+            failNow(BackendFailure.UNAVAILABLE);
+            return;
+        }
+        backend.output().put(in, base, request.tokenStart[1] + request.tokenLength[1]).put(CRLF);
+        send(backend);
+    }
+
+    private void send(Backend backend) {
+        if (request.noreply) {
+            backend.enqueue(noReplySink);
+        } else {
+            PendingCommand command = enqueue(Kind.FORWARD);
+            backend.enqueue(command.addPart(backend, false));
+        }
+    }
+
+    /** flush_all goes to every server of the master and backup clusters; OK when all said OK. */
+    private void flushAll(Buffer in, int base) {
+        count(Counter.CMD_FLUSH, 1);
+        PendingCommand command = request.noreply ? null : enqueue(Kind.BROADCAST);
+        for (ClusterRole role : new ClusterRole[] {ClusterRole.MASTER, ClusterRole.BACKUP}) {
+            for (int s = 0; s < route.serverCount(role); s++) {
+                Backend backend = route.backendAt(role, BACKEND_KIND, s);
+                if (command != null && command.partFor(backend) != null) {
+                    continue;
+                }
+                if (!backend.isAvailable()) {
+                    if (command != null) {
+                        command.addPart(backend, false);
+                    }
+                    continue;
+                }
+                Buffer target = backend.output().putAscii("flush_all");
+                int delayTokens = request.tokenCount - 1 - (request.noreply ? 1 : 0);
+                if (delayTokens == 1) {
+                    target.put(SPACE).put(in, base + request.tokenStart[1], request.tokenLength[1]);
+                }
+                target.put(CRLF);
+                backend.enqueue(command == null ? noReplySink : command.addPart(backend, false));
+            }
+        }
+        if (command != null) {
+            // Failed only now that every part exists, so the command cannot complete half-built.
+            for (int p = 0; p < command.partCount(); p++) {
+                Part part = command.part(p);
+                if (!part.backend.isAvailable()) {
+                    command.onPartUnsent(part, BackendFailure.UNAVAILABLE);
+                }
+            }
+        }
+    }
+
+    private void stats() {
+        if (request.tokenCount > 1) {
+            reply("ERROR");
+            return;
+        }
+        StringBuilder text = new StringBuilder(1024);
+        channel.proxy().forEachStat((name, value) -> text.append("STAT ").append(name).append(' ').append(value).append("\r\n"));
+        text.append("END\r\n");
+        replyRaw(text.toString());
+    }
+
+    /** The backend for the key in token {@code token}, or null when none is available. */
+    private Backend backendFor(ClusterRole role, Buffer in, int base, int token) {
+        Backend backend = route.backendFor(role, BACKEND_KIND, in, base + request.tokenStart[token], request.tokenLength[token]);
+        return backend != null && backend.isAvailable() ? backend : null;
+    }
+
+    private void failNow(BackendFailure failure) {
+        count(Counter.BACKEND_ERRORS, 1);
+        if (!request.noreply) {
+            reply("SERVER_ERROR " + failure.message());
+        }
+    }
+
+    private void reply(String line) {
+        PendingCommand command = localCommand();
+        command.stored.putAscii(line).put(CRLF);
+        emitReady();
+    }
+
+    private void reply(byte[] bytes) {
+        localCommand().stored.put(bytes);
+        emitReady();
+    }
+
+    private void replyRaw(String text) {
+        localCommand().stored.put(text.getBytes(StandardCharsets.ISO_8859_1));
+        emitReady();
+    }
+
+    private PendingCommand localCommand() {
+        PendingCommand command = enqueue(Kind.LOCAL);
+        command.done = true;
+        return command;
+    }
+
+    private PendingCommand enqueue(Kind kind) {
+        PendingCommand command = free.pollFirst();
+        if (command == null) {
+            command = new PendingCommand(this);
+        }
+        command.reset(kind);
+        queue.addLast(command);
+        return command;
+    }
+
+    /** A backend answered the last part of some command: emit what is now in order. */
+    void onCommandDone() {
+        emitReady();
+    }
+
+    private void emitReady() {
+        boolean wrote = false;
+        PendingCommand head;
+        while ((head = queue.peekFirst()) != null && head.done) {
+            queue.pollFirst();
+            head.emit(out);
+            wrote = true;
+            if (head.stored.capacity() > 64 * 1024) {
+                head.release();
+            }
+            free.addLast(head);
+        }
+        if (wrote || !out.isEmpty()) {
+            channel.outputReady();
+        }
+        if (closeReason != null && queue.isEmpty()) {
+            channel.closeAfterFlush(closeReason);
+        } else if (paused && !isBusy()) {
+            paused = false;
+            channel.resumeInput();
+        }
+    }
+
+    /** Receives the replies of noreply requests, which the client asked not to see. */
+    private final class NoReplySink implements TextReplyReceiver {
+        @Override
+        public boolean expectsValues() {
+            return false;
+        }
+
+        @Override
+        public void onReply(Buffer buffer, int offset, int length) {
+            // The client asked for no reply; memcached would not send it one either.
+        }
+
+        @Override
+        public void onFailure(BackendFailure failure) {
+            if (!closed) {
+                count(Counter.BACKEND_ERRORS, 1);
+            }
+        }
+    }
+}

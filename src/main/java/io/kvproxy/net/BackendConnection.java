@@ -1,0 +1,332 @@
+package io.kvproxy.net;
+
+import io.kvproxy.route.ServerHealth;
+import io.kvproxy.spi.Backend;
+import io.kvproxy.spi.BackendFailure;
+import io.kvproxy.spi.Buffer;
+import io.kvproxy.spi.MalformedReplyException;
+import io.kvproxy.spi.PendingReply;
+import io.kvproxy.spi.ReplyFramer;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.StandardSocketOptions;
+import java.nio.channels.SelectionKey;
+import java.nio.channels.SocketChannel;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One worker's persistent connection to one backend server: a pipelined FIFO in which every request gets
+ * exactly one reply. Requests are appended to {@link #output()} by sessions of the same worker and sent
+ * at the end of the loop iteration; replies are framed by the protocol's {@link ReplyFramer} and handed
+ * to the head of the FIFO.
+ *
+ * <p>Owner: the worker. Buffers: {@code in} is owned here and lent to {@link PendingReply#onReply} for the
+ * length of the call; {@code out} is appended to by sessions and drained here.
+ */
+final class BackendConnection implements Backend {
+
+    private static final Logger log = LoggerFactory.getLogger(BackendConnection.class);
+    private static final long FIRST_RETRY_NANOS = 100_000_000L;
+
+    /**
+     * Connection states. Legal moves: CONNECTING → CONNECTED | DOWN; CONNECTED → DOWN; DOWN → CONNECTING;
+     * any → CLOSED (shutdown). Requests may be enqueued in CONNECTING (sent once connected) and CONNECTED.
+     */
+    enum State {
+        CONNECTING, CONNECTED, DOWN, CLOSED;
+
+        boolean canMoveTo(State next) {
+            return switch (this) {
+                case CONNECTING -> next == CONNECTED || next == DOWN || next == CLOSED;
+                case CONNECTED -> next == DOWN || next == CLOSED;
+                case DOWN -> next == CONNECTING || next == CLOSED;
+                case CLOSED -> false;
+            };
+        }
+    }
+
+    private final Worker worker;
+    private final InetSocketAddress address;
+    private final String addressText;
+    private final ServerHealth health;
+    private final ReplyFramer framer;
+    private final long recvTimeoutNanos;
+    private final long connectTimeoutNanos;
+    private final long maxRetryNanos;
+    private final Buffer in;
+    private final Buffer out;
+    private final PendingFifo fifo = new PendingFifo(256);
+
+    private State state = State.DOWN;
+    private SocketChannel channel;
+    private SelectionKey key;
+    /** CONNECTING: when the connect gives up. DOWN: when to try again. */
+    private long stateDeadlineNanos;
+    private long retryDelayNanos = FIRST_RETRY_NANOS;
+    private boolean dirty;
+
+    BackendConnection(Worker worker, InetSocketAddress address, ServerHealth health, ReplyFramer framer,
+                      long recvTimeoutNanos, long connectTimeoutNanos, long maxRetryNanos, int maxPacketBytes) {
+        this.worker = worker;
+        this.address = address;
+        this.addressText = health.address();
+        this.health = health;
+        this.framer = framer;
+        this.recvTimeoutNanos = recvTimeoutNanos;
+        this.connectTimeoutNanos = connectTimeoutNanos;
+        this.maxRetryNanos = maxRetryNanos;
+        this.in = new Buffer(16 * 1024, maxPacketBytes + 64 * 1024);
+        this.out = new Buffer(16 * 1024, Integer.MAX_VALUE - 64);
+    }
+
+    @Override
+    public boolean isAvailable() {
+        return state == State.CONNECTED || state == State.CONNECTING;
+    }
+
+    @Override
+    public Buffer output() {
+        return out;
+    }
+
+    @Override
+    public void enqueue(PendingReply reply) {
+        if (!isAvailable()) {
+            throw new IllegalStateException("enqueue on " + addressText + " in state " + state);
+        }
+        long now = worker.nanoTime();
+        long start = state == State.CONNECTING ? Math.max(now, stateDeadlineNanos) : now;
+        fifo.add(reply, start + recvTimeoutNanos);
+        if (!dirty) {
+            dirty = true;
+            worker.markDirty(this);
+        }
+    }
+
+    @Override
+    public String address() {
+        return addressText;
+    }
+
+    State state() {
+        return state;
+    }
+
+    int inFlight() {
+        return fifo.size();
+    }
+
+    private void transition(State next) {
+        if (!state.canMoveTo(next)) {
+            throw new IllegalStateException("backend " + addressText + ": " + state + " -> " + next);
+        }
+        state = next;
+    }
+
+    /** Opens the connection (DOWN → CONNECTING). */
+    void connect(long nowNanos) {
+        transition(State.CONNECTING);
+        stateDeadlineNanos = nowNanos + connectTimeoutNanos;
+        try {
+            channel = SocketChannel.open();
+            channel.configureBlocking(false);
+            channel.setOption(StandardSocketOptions.TCP_NODELAY, true);
+            channel.setOption(StandardSocketOptions.SO_KEEPALIVE, true);
+            if (channel.connect(address)) {
+                key = worker.register(channel, SelectionKey.OP_READ, this);
+                onConnected();
+            } else {
+                key = worker.register(channel, SelectionKey.OP_CONNECT, this);
+            }
+        } catch (IOException | RuntimeException e) {
+            fail(nowNanos, "connect failed: " + describe(e), true);
+        }
+    }
+
+    /** The selector says the connect finished, one way or the other. */
+    void onConnectable(long nowNanos) {
+        try {
+            if (channel.finishConnect()) {
+                onConnected();
+            }
+        } catch (IOException e) {
+            fail(nowNanos, "connect failed: " + describe(e), true);
+        }
+    }
+
+    private void onConnected() {
+        transition(State.CONNECTED);
+        retryDelayNanos = FIRST_RETRY_NANOS;
+        key.interestOps(SelectionKey.OP_READ);
+        log.info("backend {} connected (worker {})", addressText, worker.index());
+        if (!out.isEmpty() && !dirty) {
+            dirty = true;
+            worker.markDirty(this);
+        }
+    }
+
+    /** The selector says replies arrived. */
+    void onReadable(long nowNanos) {
+        int read;
+        try {
+            read = in.readFrom(channel);
+        } catch (IOException e) {
+            fail(nowNanos, "read failed: " + describe(e), true);
+            return;
+        }
+        if (read < 0) {
+            fail(nowNanos, "closed by server", true);
+            return;
+        }
+        deliverReplies(nowNanos);
+        if (state == State.CONNECTED && read == 0 && in.readable() == in.maxCapacity()) {
+            fail(nowNanos, "reply larger than max_packet", true);
+        }
+    }
+
+    private void deliverReplies(long nowNanos) {
+        while (state == State.CONNECTED && !in.isEmpty()) {
+            if (fifo.isEmpty()) {
+                fail(nowNanos, "unexpected data from server: \"" + in.toString(in.readIndex(), Math.min(in.readable(), 40)) + "\"", true);
+                return;
+            }
+            int length;
+            try {
+                length = framer.frame(in, fifo.head());
+            } catch (MalformedReplyException e) {
+                fail(nowNanos, "unparseable reply: " + e.getMessage(), true);
+                return;
+            }
+            if (length == 0) {
+                return;
+            }
+            boolean late = fifo.headAbandoned();
+            PendingReply reply = fifo.poll();
+            int offset = in.readIndex();
+            if (!late) {
+                health.recordSuccess();
+                reply.onReply(in, offset, length);
+            }
+            in.skip(length);
+        }
+        if (in.isEmpty()) {
+            in.shrink();
+        }
+    }
+
+    /** Writes what is queued; asks for OP_WRITE only while something is left. */
+    void flush(long nowNanos) {
+        dirty = false;
+        if (state != State.CONNECTED || out.isEmpty()) {
+            return;
+        }
+        try {
+            out.writeTo(channel);
+        } catch (IOException e) {
+            fail(nowNanos, "write failed: " + describe(e), true);
+            return;
+        }
+        if (out.isEmpty()) {
+            out.shrink();
+            key.interestOps(SelectionKey.OP_READ);
+        } else {
+            key.interestOps(SelectionKey.OP_READ | SelectionKey.OP_WRITE);
+        }
+    }
+
+    /** Acts on whatever is due: request timeouts, a connect that takes too long, a retry. */
+    void onTimer(long nowNanos) {
+        switch (state) {
+            case CONNECTING -> {
+                if (stateDeadlineNanos - nowNanos <= 0) {
+                    fail(nowNanos, "connect timed out", true);
+                }
+            }
+            case DOWN -> {
+                if (stateDeadlineNanos - nowNanos <= 0) {
+                    connect(nowNanos);
+                }
+            }
+            default -> {
+            }
+        }
+        PendingReply expired;
+        while ((expired = fifo.expireNext(nowNanos)) != null) {
+            health.recordFailure();
+            expired.onFailure(BackendFailure.TIMEOUT);
+        }
+    }
+
+    /** When {@link #onTimer} next has something to do. */
+    long nextDeadline() {
+        long deadline = fifo.nextDeadline();
+        if (state == State.CONNECTING || state == State.DOWN) {
+            deadline = Math.min(deadline, stateDeadlineNanos);
+        }
+        return deadline;
+    }
+
+    /**
+     * The connection is lost: one log line with the reason, every request in flight fails, and a retry
+     * is scheduled with exponential backoff up to {@code failover_interval}.
+     */
+    private void fail(long nowNanos, String reason, boolean countFailure) {
+        transition(State.DOWN);
+        closeChannel();
+        stateDeadlineNanos = nowNanos + retryDelayNanos;
+        retryDelayNanos = Math.min(retryDelayNanos * 2, maxRetryNanos);
+        if (countFailure) {
+            health.recordFailure();
+        }
+        int failed = failPending();
+        log.warn("backend {} closed (worker {}): {}; {} requests failed, retry in {} ms",
+                addressText, worker.index(), reason, failed, (stateDeadlineNanos - nowNanos) / 1_000_000);
+    }
+
+    /** Shutdown: close without retrying. */
+    void close() {
+        if (state == State.CLOSED) {
+            return;
+        }
+        transition(State.CLOSED);
+        closeChannel();
+        failPending();
+    }
+
+    private int failPending() {
+        in.clear();
+        out.clear();
+        framer.reset();
+        int failed = 0;
+        // The state is already DOWN or CLOSED, so whatever the receivers do cannot enqueue here again.
+        while (!fifo.isEmpty()) {
+            boolean late = fifo.headAbandoned();
+            PendingReply reply = fifo.poll();
+            if (!late) {
+                failed++;
+                reply.onFailure(BackendFailure.UNAVAILABLE);
+            }
+        }
+        return failed;
+    }
+
+    private void closeChannel() {
+        if (key != null) {
+            key.cancel();
+            key = null;
+        }
+        if (channel != null) {
+            try {
+                channel.close();
+            } catch (IOException e) {
+                log.debug("backend {}: close: {}", addressText, e.toString());
+            }
+            channel = null;
+        }
+    }
+
+    private static String describe(Exception e) {
+        return e.getMessage() != null ? e.getMessage() : e.getClass().getSimpleName();
+    }
+}

@@ -1,0 +1,214 @@
+package io.kvproxy.net;
+
+import io.kvproxy.spi.Buffer;
+import io.kvproxy.spi.ClientChannel;
+import io.kvproxy.spi.ClientSession;
+import io.kvproxy.spi.Counter;
+import io.kvproxy.spi.ProxyView;
+import io.kvproxy.spi.Route;
+import java.io.IOException;
+import java.nio.channels.SelectionKey;
+import java.nio.channels.SocketChannel;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One client connection, owned for life by the worker that accepted it. Bytes read go to {@code in}
+ * and on to the protocol's {@link ClientSession}; replies the session appends to {@code out} are written
+ * at the end of the worker's loop iteration.
+ *
+ * <p>Buffers: {@code in} is owned here and lent to the session, which consumes it; {@code out} is
+ * appended to by the session and drained here.
+ */
+final class ClientConnection implements ClientChannel {
+
+    private static final Logger log = LoggerFactory.getLogger(ClientConnection.class);
+
+    /**
+     * Legal moves: OPEN → CLOSING (quit or a fatal protocol error: write what is pending, then close) →
+     * CLOSED; OPEN → CLOSED (peer gone, I/O error). The state at close is the close reason's category.
+     */
+    enum State {
+        OPEN, CLOSING, CLOSED;
+
+        boolean canMoveTo(State next) {
+            return switch (this) {
+                case OPEN -> next == CLOSING || next == CLOSED;
+                case CLOSING -> next == CLOSED;
+                case CLOSED -> false;
+            };
+        }
+    }
+
+    private final Worker worker;
+    private final SocketChannel channel;
+    private final SelectionKey key;
+    private final String peer;
+    private final Buffer in;
+    private final Buffer out;
+    private final ClientSession session;
+    private State state = State.OPEN;
+    private String closeReason;
+    private boolean dirty;
+    private boolean resumePending;
+    private long bytesIn;
+    private long bytesOut;
+    private long lastActiveNanos;
+
+    ClientConnection(Worker worker, SocketChannel channel, String peer, int maxPacketBytes) throws IOException {
+        this.worker = worker;
+        this.channel = channel;
+        this.peer = peer;
+        // A request may be max_packet of value plus its command line (or a get line of max_packet).
+        this.in = new Buffer(16 * 1024, maxPacketBytes + 16 * 1024);
+        this.out = new Buffer(16 * 1024, Integer.MAX_VALUE - 64);
+        this.key = worker.register(channel, SelectionKey.OP_READ, this);
+        this.lastActiveNanos = worker.nanoTime();
+        this.session = worker.protocol().openSession(this);
+    }
+
+    @Override
+    public Buffer output() {
+        return out;
+    }
+
+    @Override
+    public void outputReady() {
+        if (!dirty && state != State.CLOSED) {
+            dirty = true;
+            worker.markDirty(this);
+        }
+    }
+
+    @Override
+    public void resumeInput() {
+        if (!resumePending && state == State.OPEN) {
+            resumePending = true;
+            worker.markResume(this);
+        }
+    }
+
+    @Override
+    public void closeAfterFlush(String reason) {
+        if (state == State.OPEN) {
+            transition(State.CLOSING);
+            closeReason = reason;
+            outputReady();
+        }
+    }
+
+    @Override
+    public Route route() {
+        return worker.route();
+    }
+
+    @Override
+    public ProxyView proxy() {
+        return worker.proxyView();
+    }
+
+    @Override
+    public void count(Counter counter, long amount) {
+        worker.counters().add(counter, amount);
+    }
+
+    @Override
+    public int maxPacketBytes() {
+        return in.maxCapacity() - 16 * 1024;
+    }
+
+    boolean isClosed() {
+        return state == State.CLOSED;
+    }
+
+    long lastActiveNanos() {
+        return lastActiveNanos;
+    }
+
+    private void transition(State next) {
+        if (!state.canMoveTo(next)) {
+            throw new IllegalStateException("client " + peer + ": " + state + " -> " + next);
+        }
+        state = next;
+    }
+
+    /** The selector says there are bytes to read. */
+    void onReadable(long nowNanos) throws IOException {
+        int read = in.readFrom(channel);
+        if (read < 0) {
+            close("closed by client");
+            return;
+        }
+        bytesIn += read;
+        lastActiveNanos = nowNanos;
+        feedSession();
+    }
+
+    /** The session asked to be fed again after pausing (see {@link #resumeInput()}). */
+    void onResume() {
+        resumePending = false;
+        if (state == State.OPEN) {
+            feedSession();
+        }
+    }
+
+    private void feedSession() {
+        if (!in.isEmpty()) {
+            session.onRead(in);
+        }
+        if (in.isEmpty()) {
+            in.shrink();
+        }
+        updateInterest();
+    }
+
+    private void updateInterest() {
+        if (state == State.CLOSED) {
+            return;
+        }
+        int ops = 0;
+        if (state == State.OPEN && session.wantsInput()) {
+            ops |= SelectionKey.OP_READ;
+        }
+        if (!out.isEmpty()) {
+            ops |= SelectionKey.OP_WRITE;
+        }
+        key.interestOps(ops);
+    }
+
+    /** Writes pending replies; closes when closing and everything is written. */
+    void flush() throws IOException {
+        dirty = false;
+        if (state == State.CLOSED) {
+            return;
+        }
+        if (!out.isEmpty()) {
+            bytesOut += out.writeTo(channel);
+        }
+        if (out.isEmpty()) {
+            out.shrink();
+            if (state == State.CLOSING) {
+                close(closeReason);
+                return;
+            }
+        }
+        updateInterest();
+    }
+
+    /** Closes now; one log line with the reason and the bytes moved. */
+    void close(String reason) {
+        if (state == State.CLOSED) {
+            return;
+        }
+        transition(State.CLOSED);
+        key.cancel();
+        try {
+            channel.close();
+        } catch (IOException e) {
+            log.debug("client {}: close: {}", peer, e.toString());
+        }
+        session.onClose();
+        worker.onClientClosed(this);
+        log.debug("client {} closed (worker {}): {}; {} bytes in, {} bytes out", peer, worker.index(), reason, bytesIn, bytesOut);
+    }
+}

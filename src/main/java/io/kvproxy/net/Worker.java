@@ -1,0 +1,450 @@
+package io.kvproxy.net;
+
+import io.kvproxy.route.Topology;
+import io.kvproxy.spi.Protocol;
+import io.kvproxy.spi.ProxyView;
+import io.kvproxy.spi.Route;
+import io.kvproxy.stats.WorkerCounters;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.StandardSocketOptions;
+import java.nio.channels.ClosedChannelException;
+import java.nio.channels.SelectableChannel;
+import java.nio.channels.SelectionKey;
+import java.nio.channels.Selector;
+import java.nio.channels.SocketChannel;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A selector thread. It accepts clients from the shared listener (every worker watches it; whoever wakes
+ * first takes the connection), owns them for life, and owns one persistent connection to every backend
+ * server, so a request travels client → backend → client without leaving this thread or taking a lock.
+ *
+ * <p>One loop iteration: select; read every ready socket (client requests are parsed and appended to
+ * backend outputs, backend replies are handed to sessions); run sessions that asked to resume; fire due
+ * timers; then flush every connection that has output — one write per connection per iteration, so
+ * requests from many clients to one backend go out together.
+ *
+ * <p>Anything from another thread reaches the worker through {@link #execute} and a selector wakeup.
+ */
+public final class Worker implements Runnable {
+
+    private static final Logger log = LoggerFactory.getLogger(Worker.class);
+    private static final byte[] TOO_MANY_CONNECTIONS = "ERROR Too many open connections\r\n".getBytes(StandardCharsets.US_ASCII);
+    private static final long ACCEPT_PAUSE_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
+
+    private final int index;
+    private final WorkerContext context;
+    private final Selector selector;
+    private final BackendConnection[] backends;
+    private final WorkerRoute route;
+    private final WorkerCounters counters;
+    private final List<ClientConnection> clients = new ArrayList<>();
+    private final List<BackendConnection> dirtyBackends = new ArrayList<>();
+    private final List<ClientConnection> dirtyClients = new ArrayList<>();
+    private final List<ClientConnection> resumed = new ArrayList<>();
+    private final List<ClientConnection> flushing = new ArrayList<>();
+    private final ConcurrentLinkedQueue<Runnable> tasks = new ConcurrentLinkedQueue<>();
+    private SelectionKey acceptKey;
+    private long acceptPausedUntilNanos;
+    private volatile boolean stopping;
+    private long stopDeadlineNanos;
+    private volatile boolean stopped;
+    private volatile int clientCount;
+
+    /** @param counters this worker's counters, already known to the reports that sum them */
+    public Worker(int index, WorkerContext context, WorkerCounters counters) throws IOException {
+        this.index = index;
+        this.context = context;
+        this.counters = counters;
+        this.selector = Selector.open();
+        Topology topology = context.topology();
+        int kinds = context.protocol().backendKinds();
+        BackendConnection[][] byKind = new BackendConnection[kinds][topology.serverCount()];
+        this.backends = new BackendConnection[kinds * topology.serverCount()];
+        for (int kind = 0; kind < kinds; kind++) {
+            for (int i = 0; i < topology.serverCount(); i++) {
+                InetSocketAddress address = new InetSocketAddress(topology.server(i).host(), topology.server(i).port());
+                BackendConnection backend = new BackendConnection(this, address, topology.health(i),
+                        context.protocol().newReplyFramer(kind), context.recvTimeoutNanos(),
+                        context.connectTimeoutNanos(), context.maxRetryNanos(), context.maxPacketBytes());
+                byKind[kind][i] = backend;
+                backends[kind * topology.serverCount() + i] = backend;
+            }
+        }
+        this.route = new WorkerRoute(topology, byKind);
+    }
+
+    public int index() {
+        return index;
+    }
+
+    public WorkerCounters counters() {
+        return counters;
+    }
+
+    /** Client connections this worker holds now; read by reports from any thread. */
+    public int clientCount() {
+        return clientCount;
+    }
+
+    /** Runs {@code task} on this worker's thread. */
+    public void execute(Runnable task) {
+        tasks.add(task);
+        selector.wakeup();
+    }
+
+    /** Asks the worker to stop: no more accepts, finish what is in flight (up to {@code graceNanos}), exit. */
+    public void stop(long graceNanos) {
+        execute(() -> {
+            if (!stopping) {
+                stopping = true;
+                stopDeadlineNanos = nanoTime() + graceNanos;
+                if (acceptKey != null) {
+                    acceptKey.cancel();
+                    acceptKey = null;
+                }
+            }
+        });
+    }
+
+    public boolean isStopped() {
+        return stopped;
+    }
+
+    @Override
+    public void run() {
+        Thread.currentThread().setName("kvproxy-worker-" + index);
+        context.affinity().pin(index);
+        try {
+            acceptKey = context.listener().register(selector, SelectionKey.OP_ACCEPT, null);
+            long now = nanoTime();
+            for (BackendConnection backend : backends) {
+                backend.connect(now);
+            }
+            loop();
+        } catch (IOException | RuntimeException e) {
+            log.error("worker {} failed and stops", index, e);
+        } finally {
+            shutdown();
+            stopped = true;
+        }
+    }
+
+    private void loop() throws IOException {
+        while (true) {
+            long now = nanoTime();
+            if (stopping && (isIdle() || now - stopDeadlineNanos >= 0)) {
+                return;
+            }
+            long waitMillis = millisUntil(nextDeadline(), now);
+            if (waitMillis == 0) {
+                selector.selectNow();
+            } else {
+                selector.select(waitMillis);
+            }
+            now = nanoTime();
+            handleSelected(now);
+            runTasks();
+            runResumed();
+            runTimers(now);
+            flushAll(now);
+        }
+    }
+
+    private void handleSelected(long now) {
+        Iterator<SelectionKey> selected = selector.selectedKeys().iterator();
+        while (selected.hasNext()) {
+            SelectionKey key = selected.next();
+            selected.remove();
+            Object attachment = key.attachment();
+            if (attachment == null) {
+                if (key.isValid() && key.isAcceptable()) {
+                    accept(now);
+                }
+            } else if (attachment instanceof ClientConnection client) {
+                handleClient(client, key, now);
+            } else if (attachment instanceof BackendConnection backend) {
+                handleBackend(backend, key, now);
+            }
+        }
+    }
+
+    private void handleClient(ClientConnection client, SelectionKey key, long now) {
+        try {
+            if (key.isValid() && key.isReadable()) {
+                client.onReadable(now);
+            }
+        } catch (IOException e) {
+            client.close("I/O error: " + e.getMessage());
+            return;
+        } catch (RuntimeException e) {
+            log.error("worker {}: client connection failed and is closed", index, e);
+            client.close("internal error: " + e);
+            return;
+        }
+        if (key.isValid() && key.isWritable()) {
+            flush(client);
+        }
+    }
+
+    /** Writes a client's pending replies; an error closes that connection only. */
+    private void flush(ClientConnection client) {
+        try {
+            client.flush();
+        } catch (IOException e) {
+            client.close("I/O error: " + e.getMessage());
+        } catch (RuntimeException e) {
+            log.error("worker {}: client connection failed and is closed", index, e);
+            client.close("internal error: " + e);
+        }
+    }
+
+    private void handleBackend(BackendConnection backend, SelectionKey key, long now) {
+        try {
+            if (key.isValid() && key.isConnectable()) {
+                backend.onConnectable(now);
+            }
+            if (key.isValid() && key.isReadable()) {
+                backend.onReadable(now);
+            }
+            if (key.isValid() && key.isWritable()) {
+                backend.flush(now);
+            }
+        } catch (RuntimeException e) {
+            log.error("worker {}: backend {} handling failed", index, backend.address(), e);
+        }
+    }
+
+    private void accept(long now) {
+        SocketChannel channel;
+        try {
+            channel = context.listener().accept();
+        } catch (IOException e) {
+            // Typically out of file descriptors: stop accepting for a moment rather than spin or die.
+            log.warn("worker {}: accept failed ({}); pausing accepts for {} ms", index, e.getMessage(),
+                    TimeUnit.NANOSECONDS.toMillis(ACCEPT_PAUSE_NANOS));
+            pauseAccepting(now);
+            return;
+        }
+        if (channel == null) {
+            return; // another worker took it
+        }
+        String peer = describePeer(channel);
+        if (!context.clientSlots().tryAcquire()) {
+            refuse(channel, peer);
+            return;
+        }
+        try {
+            channel.configureBlocking(false);
+            channel.setOption(StandardSocketOptions.TCP_NODELAY, true);
+            ClientConnection client = new ClientConnection(this, channel, peer, context.maxPacketBytes());
+            clients.add(client);
+            clientCount = clients.size();
+            log.debug("client {} connected (worker {})", peer, index);
+        } catch (IOException | RuntimeException e) {
+            context.clientSlots().release();
+            log.warn("worker {}: could not set up client {}: {}", index, peer, e.toString());
+            closeQuietly(channel);
+        }
+    }
+
+    private void refuse(SocketChannel channel, String peer) {
+        log.warn("worker {}: refusing client {}: max_clients ({}) reached", index, peer, context.clientSlots().limit());
+        try {
+            channel.configureBlocking(false);
+            channel.write(java.nio.ByteBuffer.wrap(TOO_MANY_CONNECTIONS));
+        } catch (IOException e) {
+            log.debug("refusal to {} not delivered: {}", peer, e.toString());
+        }
+        closeQuietly(channel);
+    }
+
+    private void pauseAccepting(long now) {
+        if (acceptKey != null) {
+            acceptKey.interestOps(0);
+            acceptPausedUntilNanos = now + ACCEPT_PAUSE_NANOS;
+        }
+    }
+
+    void onClientClosed(ClientConnection client) {
+        clients.remove(client);
+        clientCount = clients.size();
+        context.clientSlots().release();
+    }
+
+    private void runTasks() {
+        Runnable task;
+        while ((task = tasks.poll()) != null) {
+            try {
+                task.run();
+            } catch (RuntimeException e) {
+                log.error("worker {}: task failed", index, e);
+            }
+        }
+    }
+
+    private void runResumed() {
+        // A session may resume another while running; take turns until none is left.
+        while (!resumed.isEmpty()) {
+            flushing.addAll(resumed);
+            resumed.clear();
+            for (ClientConnection client : flushing) {
+                try {
+                    client.onResume();
+                } catch (RuntimeException e) {
+                    log.error("worker {}: client connection failed and is closed", index, e);
+                    client.close("internal error: " + e);
+                }
+            }
+            flushing.clear();
+        }
+    }
+
+    private void runTimers(long now) {
+        for (BackendConnection backend : backends) {
+            if (backend.nextDeadline() - now <= 0) {
+                try {
+                    backend.onTimer(now);
+                } catch (RuntimeException e) {
+                    log.error("worker {}: backend {} timer failed", index, backend.address(), e);
+                }
+            }
+        }
+        if (acceptKey != null && acceptPausedUntilNanos != 0 && now - acceptPausedUntilNanos >= 0) {
+            acceptPausedUntilNanos = 0;
+            acceptKey.interestOps(SelectionKey.OP_ACCEPT);
+        }
+        long idleNanos = context.idleTimeoutNanos();
+        if (idleNanos > 0) {
+            for (int i = clients.size() - 1; i >= 0; i--) {
+                ClientConnection client = clients.get(i);
+                if (now - client.lastActiveNanos() > idleNanos) {
+                    client.close("idle timeout");
+                }
+            }
+        }
+    }
+
+    private void flushAll(long now) {
+        // Backends first: a reply cannot come back before the request has left.
+        for (int i = 0; i < dirtyBackends.size(); i++) {
+            dirtyBackends.get(i).flush(now);
+        }
+        dirtyBackends.clear();
+        for (int i = 0; i < dirtyClients.size(); i++) {
+            flush(dirtyClients.get(i));
+        }
+        dirtyClients.clear();
+    }
+
+    private long nextDeadline() {
+        if (!tasks.isEmpty() || !resumed.isEmpty() || !dirtyBackends.isEmpty() || !dirtyClients.isEmpty()) {
+            return nanoTime();
+        }
+        long deadline = nanoTime() + TimeUnit.SECONDS.toNanos(1);
+        for (BackendConnection backend : backends) {
+            long next = backend.nextDeadline();
+            if (next - deadline < 0) {
+                deadline = next;
+            }
+        }
+        if (acceptPausedUntilNanos != 0 && acceptPausedUntilNanos - deadline < 0) {
+            deadline = acceptPausedUntilNanos;
+        }
+        if (stopping && stopDeadlineNanos - deadline < 0) {
+            deadline = stopDeadlineNanos;
+        }
+        return deadline;
+    }
+
+    private static long millisUntil(long deadlineNanos, long nowNanos) {
+        long nanos = deadlineNanos - nowNanos;
+        if (nanos <= 0) {
+            return 0;
+        }
+        return Math.max(1, (nanos + 999_999) / 1_000_000);
+    }
+
+    /** Nothing in flight: every backend FIFO is empty and every reply has been written. */
+    private boolean isIdle() {
+        for (BackendConnection backend : backends) {
+            if (backend.inFlight() > 0) {
+                return false;
+            }
+        }
+        return dirtyClients.isEmpty() && dirtyBackends.isEmpty();
+    }
+
+    private void shutdown() {
+        for (ClientConnection client : new ArrayList<>(clients)) {
+            client.close("proxy stopping");
+        }
+        for (BackendConnection backend : backends) {
+            backend.close();
+        }
+        try {
+            selector.close();
+        } catch (IOException e) {
+            log.debug("worker {}: selector close: {}", index, e.toString());
+        }
+        log.info("worker {} stopped", index);
+    }
+
+    // --- services for the connections of this worker ---
+
+    long nanoTime() {
+        return context.clock().nanoTime();
+    }
+
+    Protocol protocol() {
+        return context.protocol();
+    }
+
+    Route route() {
+        return route;
+    }
+
+    ProxyView proxyView() {
+        return context.proxyView();
+    }
+
+    SelectionKey register(SelectableChannel channel, int ops, Object attachment) throws ClosedChannelException {
+        return channel.register(selector, ops, attachment);
+    }
+
+    void markDirty(BackendConnection backend) {
+        dirtyBackends.add(backend);
+    }
+
+    void markDirty(ClientConnection client) {
+        dirtyClients.add(client);
+    }
+
+    void markResume(ClientConnection client) {
+        resumed.add(client);
+    }
+
+    private static String describePeer(SocketChannel channel) {
+        try {
+            return String.valueOf(channel.getRemoteAddress());
+        } catch (IOException e) {
+            return "unknown peer";
+        }
+    }
+
+    private static void closeQuietly(SocketChannel channel) {
+        try {
+            channel.close();
+        } catch (IOException e) {
+            log.debug("close: {}", e.toString());
+        }
+    }
+}

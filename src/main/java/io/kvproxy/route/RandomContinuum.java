@@ -1,0 +1,33 @@
+package io.kvproxy.route;
+
+import java.util.List;
+import java.util.concurrent.ThreadLocalRandom;
+
+/**
+ * twemproxy's random distribution: any node that may own keys, chosen afresh per lookup, weight
+ * ignored. {@link ThreadLocalRandom} because every worker thread looks up concurrently.
+ */
+final class RandomContinuum implements Continuum {
+
+    private final int[] owners;
+
+    /** @param nodes weighted nodes, already in twemproxy's order */
+    RandomContinuum(List<RingNode> nodes) {
+        owners = nodes.stream().mapToInt(RingNode::index).toArray();
+    }
+
+    @Override
+    public int ownerOf(int keyHash) {
+        return owners[ThreadLocalRandom.current().nextInt(owners.length)];
+    }
+
+    @Override
+    public int size() {
+        return owners.length;
+    }
+
+    @Override
+    public boolean usesKeyHash() {
+        return false;
+    }
+}

@@ -1,0 +1,324 @@
+package io.kvproxy.spi;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.ReadableByteChannel;
+import java.nio.channels.WritableByteChannel;
+import java.nio.charset.StandardCharsets;
+
+/**
+ * A byte queue over a direct {@link ByteBuffer}: bytes are appended at the write index and consumed from
+ * the read index. It grows on demand up to a fixed maximum and gives its memory back with {@link
+ * #shrink()} once it is empty again, so a connection's steady state allocates nothing.
+ *
+ * <p>Ownership: every buffer belongs to one connection of one worker. Whoever reads a region through
+ * absolute indices (a parsed key, a reply view) may rely on it only until the owner next consumes,
+ * compacts or grows the buffer. Not thread-safe.
+ */
+public final class Buffer {
+
+    private final int initialCapacity;
+    private final int maxCapacity;
+    private ByteBuffer bytes;
+    private int readIndex;
+    private int writeIndex;
+
+    /**
+     * @param initialCapacity capacity at creation and after {@link #shrink()}
+     * @param maxCapacity the most it may grow to; an append beyond it throws {@link BufferLimitException}
+     */
+    public Buffer(int initialCapacity, int maxCapacity) {
+        if (initialCapacity <= 0 || maxCapacity < initialCapacity) {
+            throw new IllegalArgumentException("capacity " + initialCapacity + ".." + maxCapacity);
+        }
+        this.initialCapacity = initialCapacity;
+        this.maxCapacity = maxCapacity;
+        this.bytes = ByteBuffer.allocateDirect(initialCapacity);
+    }
+
+    public int readIndex() {
+        return readIndex;
+    }
+
+    public int writeIndex() {
+        return writeIndex;
+    }
+
+    /** Bytes between the read and the write index. */
+    public int readable() {
+        return writeIndex - readIndex;
+    }
+
+    public boolean isEmpty() {
+        return readIndex == writeIndex;
+    }
+
+    public int capacity() {
+        return bytes.capacity();
+    }
+
+    public int maxCapacity() {
+        return maxCapacity;
+    }
+
+    /** The byte at absolute {@code index}. */
+    public byte get(int index) {
+        return bytes.get(index);
+    }
+
+    /** The backing buffer, for absolute reads (hashing, digests); never change its position or limit. */
+    public ByteBuffer raw() {
+        return bytes;
+    }
+
+    /** Consumes {@code count} bytes. */
+    public void skip(int count) {
+        if (count < 0 || count > readable()) {
+            throw new IllegalStateException("skip " + count + " of " + readable() + " readable bytes");
+        }
+        readIndex += count;
+        if (readIndex == writeIndex) {
+            readIndex = 0;
+            writeIndex = 0;
+        }
+    }
+
+    /** Drops everything. */
+    public void clear() {
+        readIndex = 0;
+        writeIndex = 0;
+    }
+
+    /** Index of the first {@code value} in {@code [from, to)}, or -1. */
+    public int indexOf(byte value, int from, int to) {
+        for (int i = from; i < to; i++) {
+            if (bytes.get(i) == value) {
+                return i;
+            }
+        }
+        return -1;
+    }
+
+    /** Whether the bytes at {@code index} equal {@code expected}. */
+    public boolean regionEquals(int index, byte[] expected) {
+        if (index < 0 || index + expected.length > writeIndex) {
+            return false;
+        }
+        for (int i = 0; i < expected.length; i++) {
+            if (bytes.get(index + i) != expected[i]) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** Whether {@code [index, index + length)} of this and {@code [otherIndex, ...)} of {@code other} are equal. */
+    public boolean regionEquals(int index, Buffer other, int otherIndex, int length) {
+        for (int i = 0; i < length; i++) {
+            if (bytes.get(index + i) != other.bytes.get(otherIndex + i)) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** The region as text, for messages and tests; allocates. */
+    public String toString(int index, int length) {
+        byte[] copy = new byte[length];
+        bytes.get(index, copy, 0, length);
+        return new String(copy, StandardCharsets.ISO_8859_1);
+    }
+
+    public Buffer put(byte value) {
+        ensureWritable(1);
+        bytes.put(writeIndex++, value);
+        return this;
+    }
+
+    public Buffer put(byte[] source) {
+        return put(source, 0, source.length);
+    }
+
+    public Buffer put(byte[] source, int offset, int length) {
+        ensureWritable(length);
+        bytes.put(writeIndex, source, offset, length);
+        writeIndex += length;
+        return this;
+    }
+
+    /** Appends {@code length} bytes of {@code source} from its absolute {@code offset}. */
+    public Buffer put(Buffer source, int offset, int length) {
+        ensureWritable(length);
+        bytes.put(writeIndex, source.bytes, offset, length);
+        writeIndex += length;
+        return this;
+    }
+
+    /** Appends an ASCII string (protocol words, numbers); characters above 0xff are a programming error. */
+    public Buffer putAscii(CharSequence text) {
+        int length = text.length();
+        ensureWritable(length);
+        for (int i = 0; i < length; i++) {
+            bytes.put(writeIndex + i, (byte) text.charAt(i));
+        }
+        writeIndex += length;
+        return this;
+    }
+
+    /** Appends the decimal digits of an unsigned 64-bit value, without allocating. */
+    public Buffer putDecimal(long unsignedValue) {
+        if (unsignedValue >= 0 && unsignedValue < 10) {
+            return put((byte) ('0' + unsignedValue));
+        }
+        int digits = 0;
+        long rest = unsignedValue;
+        do {
+            digits++;
+            rest = Long.divideUnsigned(rest, 10);
+        } while (rest != 0);
+        ensureWritable(digits);
+        rest = unsignedValue;
+        for (int i = writeIndex + digits - 1; i >= writeIndex; i--) {
+            bytes.put(i, (byte) ('0' + Long.remainderUnsigned(rest, 10)));
+            rest = Long.divideUnsigned(rest, 10);
+        }
+        writeIndex += digits;
+        return this;
+    }
+
+    /** Appends a big-endian 16-bit value. */
+    public Buffer putShort(int value) {
+        ensureWritable(2);
+        bytes.putShort(writeIndex, (short) value);
+        writeIndex += 2;
+        return this;
+    }
+
+    /** Appends a big-endian 32-bit value. */
+    public Buffer putInt(int value) {
+        ensureWritable(4);
+        bytes.putInt(writeIndex, value);
+        writeIndex += 4;
+        return this;
+    }
+
+    /** Appends a big-endian 64-bit value. */
+    public Buffer putLong(long value) {
+        ensureWritable(8);
+        bytes.putLong(writeIndex, value);
+        writeIndex += 8;
+        return this;
+    }
+
+    /** Overwrites a big-endian 32-bit value at absolute {@code index} (a length field written before its body). */
+    public void setInt(int index, int value) {
+        bytes.putInt(index, value);
+    }
+
+    /** Removes the bytes written after {@code writeIndex} (undoes a partly written request). */
+    public void truncate(int newWriteIndex) {
+        if (newWriteIndex < readIndex || newWriteIndex > writeIndex) {
+            throw new IllegalStateException("truncate to " + newWriteIndex + " outside " + readIndex + ".." + writeIndex);
+        }
+        writeIndex = newWriteIndex;
+    }
+
+    /**
+     * Reads from {@code channel} into the free space, making room first.
+     *
+     * @return bytes read, 0 when the buffer is full at its maximum, -1 at end of stream
+     */
+    public int readFrom(ReadableByteChannel channel) throws IOException {
+        if (writeIndex == bytes.capacity()) {
+            compact();
+            if (writeIndex == bytes.capacity()) {
+                if (bytes.capacity() == maxCapacity) {
+                    return 0;
+                }
+                grow(bytes.capacity() + 1);
+            }
+        }
+        ByteBuffer view = bytes.duplicate();
+        view.limit(view.capacity()).position(writeIndex);
+        int read = channel.read(view);
+        if (read > 0) {
+            writeIndex += read;
+        }
+        return read;
+    }
+
+    /** Writes readable bytes to {@code channel}, consuming what was written. */
+    public int writeTo(WritableByteChannel channel) throws IOException {
+        ByteBuffer view = bytes.duplicate();
+        view.limit(writeIndex).position(readIndex);
+        int written = channel.write(view);
+        skip(written);
+        return written;
+    }
+
+    /** Whether room for {@code count} more bytes can be made without exceeding the maximum. */
+    public boolean canAppend(int count) {
+        return (long) readable() + count <= maxCapacity;
+    }
+
+    /** Moves the readable bytes to the start, making room at the end. Invalidates absolute indices. */
+    public void compact() {
+        if (readIndex == 0) {
+            return;
+        }
+        int readable = readable();
+        if (readable > 0) {
+            ByteBuffer source = bytes.duplicate();
+            source.limit(writeIndex).position(readIndex);
+            ByteBuffer target = bytes.duplicate();
+            target.clear();
+            target.put(source);
+        }
+        readIndex = 0;
+        writeIndex = readable;
+    }
+
+    /** Gives memory back after a large request or reply, once nothing is left to read. */
+    public void shrink() {
+        if (isEmpty() && bytes.capacity() > initialCapacity) {
+            bytes = ByteBuffer.allocateDirect(initialCapacity);
+            clear();
+        }
+    }
+
+    /** Makes room for {@code count} more bytes at the write index, compacting or growing as needed. */
+    public void ensureWritable(int count) {
+        if (bytes.capacity() - writeIndex >= count) {
+            return;
+        }
+        if (!canAppend(count)) {
+            throw new BufferLimitException(readable() + count, maxCapacity);
+        }
+        if (readIndex > 0 && bytes.capacity() - readable() >= count) {
+            compact();
+            return;
+        }
+        grow(readable() + count);
+    }
+
+    private void grow(int needed) {
+        int capacity = bytes.capacity();
+        while (capacity < needed) {
+            capacity = (int) Math.min((long) capacity * 2, maxCapacity);
+        }
+        ByteBuffer larger = ByteBuffer.allocateDirect(capacity);
+        ByteBuffer source = bytes.duplicate();
+        source.limit(writeIndex).position(readIndex);
+        larger.put(source);
+        writeIndex = readable();
+        readIndex = 0;
+        bytes = larger;
+    }
+
+    /** An append would take the buffer past its maximum. */
+    public static final class BufferLimitException extends RuntimeException {
+        public BufferLimitException(long needed, int maxCapacity) {
+            super("buffer needs " + needed + " bytes, limit " + maxCapacity);
+        }
+    }
+}

@@ -1,0 +1,22 @@
+package io.kvproxy.spi;
+
+/**
+ * The protocol's side of one client connection. Called only by the worker that owns the connection.
+ */
+public interface ClientSession {
+
+    /**
+     * New bytes arrived. Parse and dispatch as many whole requests as {@code in} holds, advancing its read
+     * index over what was consumed; leave a partial request in place for the next call.
+     */
+    void onRead(Buffer in);
+
+    /**
+     * Whether the session wants more input now. A session with too many requests in flight or too much
+     * reply data waiting says no; the core then stops reading the socket until it says yes again.
+     */
+    boolean wantsInput();
+
+    /** The connection is gone: nothing more will be written. Replies still in flight must be ignored. */
+    void onClose();
+}

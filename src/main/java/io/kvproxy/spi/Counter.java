@@ -1,0 +1,33 @@
+package io.kvproxy.spi;
+
+/**
+ * Counters a protocol reports through {@link ClientChannel#count}. Named as memcached's {@code stats}
+ * names them, since that is where users read them.
+ */
+public enum Counter {
+    /** Requests parsed successfully: the {@code status} report's "processed requests". */
+    REQUESTS("cmd_total"),
+    CMD_GET("cmd_get"),
+    CMD_SET("cmd_set"),
+    CMD_TOUCH("cmd_touch"),
+    CMD_FLUSH("cmd_flush"),
+    GET_HITS("get_hits"),
+    GET_MISSES("get_misses"),
+    /** Keys of a multi-get answered as misses because their server failed. */
+    GET_FAILED_KEYS("get_failed_keys"),
+    /** Malformed requests answered with an error. */
+    CLIENT_ERRORS("client_errors"),
+    /** Error replies the proxy made because a backend timed out or was unavailable. */
+    BACKEND_ERRORS("backend_errors");
+
+    private final String statName;
+
+    Counter(String statName) {
+        this.statName = statName;
+    }
+
+    /** The name {@code stats} shows. */
+    public String statName() {
+        return statName;
+    }
+}

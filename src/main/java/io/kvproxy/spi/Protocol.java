@@ -1,0 +1,36 @@
+package io.kvproxy.spi;
+
+/**
+ * A configured protocol: makes the per-connection objects the core drives. Shared by all workers, so it
+ * must be immutable; the objects it makes belong to the worker that asked for them.
+ */
+public interface Protocol {
+
+    /** A session for a newly accepted client connection, owned by that connection's worker. */
+    ClientSession openSession(ClientChannel channel);
+
+    /**
+     * How many kinds of backend connection the protocol uses; every worker keeps one connection of each
+     * kind to every server. (memcached fixes a connection's protocol at its first byte, so text and
+     * binary clients need separate backend connections.)
+     */
+    int backendKinds();
+
+    /** A reply framer for one backend connection of {@code kind}, owned by that connection's worker. */
+    ReplyFramer newReplyFramer(int kind);
+
+    /**
+     * Writes a request that any healthy backend answers quickly with one reply (memcached: {@code version}),
+     * used to probe servers that are out of the ring before they rejoin.
+     */
+    void writeProbe(Buffer out);
+
+    /** A receiver for the reply to {@link #writeProbe}, telling the core whether the server answered well. */
+    PendingReply newProbeReceiver(ProbeResult result);
+
+    /** Where a probe's verdict goes. */
+    @FunctionalInterface
+    interface ProbeResult {
+        void answered(boolean healthy);
+    }
+}

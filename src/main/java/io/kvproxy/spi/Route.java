@@ -1,0 +1,27 @@
+package io.kvproxy.spi;
+
+/**
+ * Routes keys to the calling worker's backend connections. Keys are given as a region of a buffer and
+ * are hashed in place.
+ */
+public interface Route {
+
+    /**
+     * The backend that owns {@code key} on the cluster of {@code role}, or {@code null} when the cluster
+     * has no server in its ring. {@code kind} is the backend connection kind ({@link Protocol#backendKinds()}) (or does not exist, for {@link ClusterRole#BACKUP} without a backup
+     * cluster). A {@link ClusterRole#READ} lookup falls back to the master cluster.
+     */
+    Backend backendFor(ClusterRole role, int kind, Buffer key, int offset, int length);
+
+    /** Number of servers of the cluster of {@code role} (0 when it does not exist), in or out of the ring. */
+    int serverCount(ClusterRole role);
+
+    /** Server {@code index} of the cluster of {@code role}, for requests every server must see. */
+    Backend backendAt(ClusterRole role, int kind, int index);
+
+    /** Whether the cluster has a replication target ({@code hosts_backup} is set). */
+    boolean hasBackup();
+
+    /** The {@code sync_str} prefix: replicated synchronously when a key starts with it. Empty: never. */
+    byte[] syncPrefix();
+}

@@ -1,0 +1,218 @@
+package io.kvproxy.config;
+
+import static io.kvproxy.config.IniFixture.assertProblems;
+import static io.kvproxy.config.IniFixture.load;
+import static io.kvproxy.config.IniFixture.write;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import java.nio.file.Path;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/** The extension section: which section it is, its keys, and the clusters it names. */
+class ExtensionSectionTest {
+
+    @TempDir
+    Path dir;
+
+    /** [memcached] at line 1 with {@code line} at line 4, then the cluster [master]. */
+    private Path withLine(String line) throws Exception {
+        return write(dir,
+                "[memcached]",
+                "extension = memcached.jar",
+                "hosts = master",
+                line,
+                "[master]",
+                "127.0.0.1:11211 = \"1:100\"");
+    }
+
+    private ExtensionSettings loadWith(String line) throws Exception {
+        return load(withLine(line), dir).extension();
+    }
+
+    @Test
+    @Timeout(10)
+    void sectionWithTheExtensionKeyIsTheExtensionWhateverItsName() throws Exception {
+        Path file = write(dir,
+                "[kvproxy]",
+                "port = 1000",
+                "[mc]",
+                "hosts = pool",
+                "extension = mc.jar",
+                "[pool]",
+                "127.0.0.1:11211 = \"1:100\"");
+
+        ExtensionSettings extension = load(file, dir).extension();
+
+        assertEquals("mc", extension.protocol());
+        assertEquals("mc.jar", extension.jar());
+        assertEquals("pool", extension.hosts().name());
+    }
+
+    @Test
+    @Timeout(10)
+    void missingExtensionSection() throws Exception {
+        Path file = write(dir, "[kvproxy]", "port = 1000", "[master]", "127.0.0.1:11211 = \"1:100\"");
+
+        assertProblems(file,
+                ":3: cluster [master] is not used by hosts, hosts_backup or hosts_read",
+                ": no extension section (a section with extension=...)");
+    }
+
+    @Test
+    @Timeout(10)
+    void twoExtensionSectionsAreEachReportedAndStillChecked() throws Exception {
+        Path file = write(dir,
+                "[memcached]",
+                "extension = memcached.jar",
+                "hosts = master",
+                "[redis]",
+                "hosts = other",
+                "extension = redis.jar",
+                "hash = sha1",
+                "[master]",
+                "127.0.0.1:11211 = \"1:100\"",
+                "[other]",
+                "127.0.0.1:6379 = \"1:100\"");
+
+        assertProblems(file,
+                ":2: [memcached] extension: more than one extension section: [memcached] at line 1, [redis] at line 4",
+                ":6: [redis] extension: more than one extension section: [memcached] at line 1, [redis] at line 4",
+                ":7: [redis] hash: expected one of one_at_a_time, md5, crc16, crc32, crc32a, fnv1_64, fnv1a_64,"
+                        + " fnv1_32, fnv1a_32, hsieh, murmur, jenkins, got \"sha1\"");
+    }
+
+    /** The loader only checks the name: whether the jar exists is the extension loader's business. */
+    @Test
+    @Timeout(10)
+    void jarIsNotLookedFor() throws Exception {
+        Path file = write(dir, "[memcached]", "extension = nowhere.jar", "hosts = master", "[master]", "127.0.0.1:11211 = \"1:100\"");
+
+        assertEquals("nowhere.jar", load(file, dir).extension().jar());
+    }
+
+    @ParameterizedTest
+    @Timeout(10)
+    @CsvSource(delimiter = '|', value = {
+        "memcached.so      | expected a jar file name ending in .jar, got \"memcached.so\"",
+        ".jar              | expected a jar file name ending in .jar, got \".jar\"",
+        "\"\"              | expected a jar file name ending in .jar, got \"\"",
+        "lib/memcached.jar | expected a file name in ext_path, not a path: \"lib/memcached.jar\""})
+    void badJarName(String jar, String problem) throws Exception {
+        Path file = write(dir, "[memcached]", "extension = " + jar, "hosts = master", "[master]", "127.0.0.1:11211 = \"1:100\"");
+
+        assertProblems(file, ":2: [memcached] extension: " + problem);
+    }
+
+    @Test
+    @Timeout(10)
+    void hostsIsRequired() throws Exception {
+        Path file = write(dir, "[memcached]", "extension = memcached.jar", "hosts_read = master", "[master]", "127.0.0.1:11211 = \"1:100\"");
+
+        assertProblems(file, ": [memcached] hosts: required");
+    }
+
+    @Test
+    @Timeout(10)
+    void emptyHostsIsMissing() throws Exception {
+        Path file = write(dir, "[memcached]", "extension = memcached.jar", "hosts =", "hosts_read = master",
+                "[master]", "127.0.0.1:11211 = \"1:100\"");
+
+        assertProblems(file, ":3: [memcached] hosts: required");
+    }
+
+    @Test
+    @Timeout(10)
+    void clusterThatDoesNotExistIsReportedOnItsKeysLine() throws Exception {
+        Path file = write(dir,
+                "[memcached]",
+                "extension = memcached.jar",
+                "hosts = master",
+                "hosts_backup = backup",
+                "hosts_read = kvproxy",
+                "[kvproxy]",
+                "[master]",
+                "127.0.0.1:11211 = \"1:100\"");
+
+        assertProblems(file,
+                ":4: [memcached] hosts_backup: no cluster section [backup]",
+                ":5: [memcached] hosts_read: no cluster section [kvproxy]");
+    }
+
+    @ParameterizedTest
+    @Timeout(10)
+    @ValueSource(strings = {"hosts_backup", "hosts_read"})
+    void backupOrReadClusterMustDifferFromHosts(String key) throws Exception {
+        assertProblems(withLine(key + " = master"),
+                ":4: [memcached] " + key + ": must name another cluster than hosts (\"master\")");
+    }
+
+    @Test
+    @Timeout(10)
+    void backupAndReadMayBeTheSameCluster() throws Exception {
+        Path file = write(dir,
+                "[memcached]",
+                "extension = memcached.jar",
+                "hosts = master",
+                "hosts_backup = replica",
+                "hosts_read = replica",
+                "[master]",
+                "127.0.0.1:11211 = \"1:100\"",
+                "[replica]",
+                "127.0.0.1:11311 = \"1:100\"");
+
+        ExtensionSettings extension = load(file, dir).extension();
+
+        assertEquals(extension.hostsBackup(), extension.hostsRead());
+        assertEquals("replica", extension.hostsRead().orElseThrow().name());
+    }
+
+    @ParameterizedTest
+    @Timeout(10)
+    @ValueSource(strings = {"auto", "text", "binary"})
+    void protoGoesToTheProtocolSettings(String proto) throws Exception {
+        assertEquals(Map.of("proto", proto), loadWith("proto = " + proto).protocolSettings());
+    }
+
+    @ParameterizedTest
+    @Timeout(10)
+    @ValueSource(strings = {"one_at_a_time", "md5", "crc16", "crc32", "crc32a", "fnv1_64", "fnv1a_64", "fnv1_32",
+        "fnv1a_32", "hsieh", "murmur", "jenkins"})
+    void everyTwemproxyHash(String hash) throws Exception {
+        assertEquals(hash, loadWith("hash = " + hash).hash());
+    }
+
+    @ParameterizedTest
+    @Timeout(10)
+    @ValueSource(strings = {"ketama", "modula", "random", "kvproxy"})
+    void everyDistribution(String distribution) throws Exception {
+        assertEquals(distribution, loadWith("distribution = " + distribution).distribution());
+    }
+
+    @Test
+    @Timeout(10)
+    void syncPrefixAsWritten() throws Exception {
+        assertEquals("+", loadWith("sync_str = +").syncPrefix());
+    }
+
+    @ParameterizedTest
+    @Timeout(10)
+    @CsvSource(delimiter = '|', value = {
+        "proto = json          | proto: expected one of auto, text, binary, got \"json\"",
+        "hash = MD5            | hash: expected one of one_at_a_time, md5, crc16, crc32, crc32a, fnv1_64, fnv1a_64,"
+                + " fnv1_32, fnv1a_32, hsieh, murmur, jenkins, got \"MD5\"",
+        "distribution = ring   | distribution: expected one of ketama, modula, random, kvproxy, got \"ring\"",
+        "hash_tag = {          | hash_tag: expected two ASCII characters (begin and end, e.g. {}), got \"{\"",
+        "hash_tag = \"{}}\"    | hash_tag: expected two ASCII characters (begin and end, e.g. {}), got \"{}}\"",
+        "hash_tag = «»         | hash_tag: expected two ASCII characters (begin and end, e.g. {}), got \"«»\"",
+        "port = 1              | port: unknown key",
+        "hosts = other         | hosts: duplicate key, first at line 3"})
+    void badKeyIsReportedOnItsLine(String line, String problem) throws Exception {
+        assertProblems(withLine(line), ":4: [memcached] " + problem);
+    }
+}

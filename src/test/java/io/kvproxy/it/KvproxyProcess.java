@@ -1,0 +1,162 @@
+package io.kvproxy.it;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The real daemon, run from the packaged jar ({@code target/kvproxy.jar}, loading {@code ext/memcached.jar})
+ * exactly as {@code sbin/kvproxy} runs it, with a config written for the test.
+ */
+final class KvproxyProcess implements AutoCloseable {
+
+    static final Path HOME = Path.of(System.getProperty("kvproxy.home", System.getProperty("user.dir"))).toAbsolutePath();
+
+    private final Process process;
+    private final int port;
+    private final Path logFile;
+    private final StringBuffer output;
+
+    private KvproxyProcess(Process process, int port, Path logFile, StringBuffer output) {
+        this.process = process;
+        this.port = port;
+        this.logFile = logFile;
+        this.output = output;
+    }
+
+    /** A config with a [kvproxy] section for {@code port} and the given extension and cluster sections. */
+    static String config(int port, Path dir, String kvproxyExtra, String rest) {
+        return "[kvproxy]\nport = " + port + "\nlog_path = " + dir.resolve("kvproxy.log") + "\nlog_level = info\n"
+                + kvproxyExtra + "\n" + rest;
+    }
+
+    /** A cluster section over {@code servers}, ids 1.., weight 100. */
+    static String cluster(String name, List<MemcachedServer> servers) {
+        StringBuilder section = new StringBuilder("[" + name + "]\n");
+        for (int i = 0; i < servers.size(); i++) {
+            section.append(servers.get(i).address()).append(" = \"").append(i + 1).append(":100\"\n");
+        }
+        return section.toString();
+    }
+
+    /** Starts the daemon with {@code configText} and waits until it listens. */
+    static KvproxyProcess start(Path dir, int port, String configText) throws IOException, InterruptedException {
+        Path configFile = dir.resolve("kvproxy.ini");
+        Files.writeString(configFile, configText);
+        Process process = launch(configFile);
+        StringBuffer output = new StringBuffer();
+        CompletableFuture<Boolean> listening = new CompletableFuture<>();
+        Thread reader = new Thread(() -> {
+            try (BufferedReader lines = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
+                String line;
+                while ((line = lines.readLine()) != null) {
+                    output.append(line).append('\n');
+                    if (line.contains(" listening on ")) {
+                        listening.complete(true);
+                    }
+                }
+            } catch (IOException e) {
+                output.append("<output lost: ").append(e).append(">\n");
+            }
+            listening.complete(false);
+        }, "kvproxy-output");
+        reader.setDaemon(true);
+        reader.start();
+        boolean started;
+        try {
+            started = listening.get(20, TimeUnit.SECONDS);
+        } catch (Exception e) {
+            started = false;
+        }
+        if (!started) {
+            process.destroyForcibly().waitFor(5, TimeUnit.SECONDS);
+            throw new IllegalStateException("kvproxy did not start:\n" + output);
+        }
+        KvproxyProcess daemon = new KvproxyProcess(process, port, dir.resolve("kvproxy.log"), output);
+        if (!Await.until(Duration.ofSeconds(5), daemon::backendsConnected)) {
+            throw new IllegalStateException("kvproxy did not connect to its backends:\n" + daemon.log());
+        }
+        return daemon;
+    }
+
+    /** Runs the daemon's command line to completion (e.g. {@code -t}); returns exit code and output. */
+    static Result run(String... args) throws IOException, InterruptedException {
+        List<String> command = javaCommand();
+        command.addAll(List.of(args));
+        Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
+        String text = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        if (!process.waitFor(30, TimeUnit.SECONDS)) {
+            process.destroyForcibly();
+            throw new IllegalStateException("kvproxy " + List.of(args) + " did not exit");
+        }
+        return new Result(process.exitValue(), text);
+    }
+
+    record Result(int exitCode, String output) {
+    }
+
+    private static Process launch(Path configFile) throws IOException {
+        List<String> command = javaCommand();
+        command.addAll(List.of("-c", configFile.toString()));
+        return new ProcessBuilder(command).redirectErrorStream(true).start();
+    }
+
+    private static List<String> javaCommand() {
+        Path jar = HOME.resolve("target/kvproxy.jar");
+        if (!Files.isRegularFile(jar) || !Files.isRegularFile(HOME.resolve("ext/memcached.jar"))) {
+            throw new IllegalStateException("build the jars first (mvn package): " + jar);
+        }
+        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        return new ArrayList<>(List.of(java, "-Xmx256m", "-Dkvproxy.home=" + HOME, "-jar", jar.toString()));
+    }
+
+    private boolean backendsConnected() {
+        String log = log();
+        return log.contains("connected (worker") || !process.isAlive();
+    }
+
+    int port() {
+        return port;
+    }
+
+    long pid() {
+        return process.pid();
+    }
+
+    String log() {
+        try {
+            return Files.exists(logFile) ? Files.readString(logFile) : "";
+        } catch (IOException e) {
+            return "<log unreadable: " + e + ">";
+        }
+    }
+
+    String output() {
+        return output.toString();
+    }
+
+    /** SIGTERM and wait: the graceful stop. Returns the exit code. */
+    int stop() throws InterruptedException {
+        process.destroy();
+        if (!process.waitFor(15, TimeUnit.SECONDS)) {
+            process.destroyForcibly().waitFor(5, TimeUnit.SECONDS);
+            throw new IllegalStateException("kvproxy did not stop within 15 s of SIGTERM");
+        }
+        return process.exitValue();
+    }
+
+    @Override
+    public void close() throws InterruptedException {
+        if (process.isAlive()) {
+            stop();
+        }
+    }
+}

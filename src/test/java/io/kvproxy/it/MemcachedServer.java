@@ -1,0 +1,108 @@
+package io.kvproxy.it;
+
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * A real memcached process on a free loopback port, in the foreground so that its pid is ours to end.
+ * Fails loudly when memcached is not installed: the suite never skips.
+ */
+final class MemcachedServer implements AutoCloseable {
+
+    private final int port;
+    private final Process process;
+
+    private MemcachedServer(int port, Process process) {
+        this.port = port;
+        this.process = process;
+    }
+
+    static MemcachedServer start() throws IOException, InterruptedException {
+        String binary = find("memcached");
+        IOException last = null;
+        for (int attempt = 0; attempt < 5; attempt++) {
+            int port = freePort();
+            List<String> command = new ArrayList<>(List.of(binary, "-l", "127.0.0.1", "-p", Integer.toString(port),
+                    "-U", "0", "-m", "64", "-c", "4096", "-I", "2m"));
+            if ("root".equals(System.getProperty("user.name"))) {
+                command.addAll(List.of("-u", "nobody"));
+            }
+            Process process = new ProcessBuilder(command).redirectErrorStream(true)
+                    .redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+            if (Await.until(Duration.ofSeconds(5), () -> !process.isAlive() || accepts(port))) {
+                if (process.isAlive()) {
+                    return new MemcachedServer(port, process);
+                }
+            }
+            process.destroyForcibly().waitFor(5, TimeUnit.SECONDS);
+            last = new IOException("memcached did not start on port " + port);
+        }
+        throw last;
+    }
+
+    /** The absolute path of an installed program, or a failure that says how to install it. */
+    static String find(String program) {
+        for (String dir : System.getenv().getOrDefault("PATH", "/usr/bin:/bin").split(":")) {
+            Path candidate = Path.of(dir, program);
+            if (Files.isExecutable(candidate)) {
+                return candidate.toString();
+            }
+        }
+        for (String dir : new String[] {"/usr/bin", "/usr/sbin", "/usr/local/bin"}) {
+            Path candidate = Path.of(dir, program);
+            if (Files.isExecutable(candidate)) {
+                return candidate.toString();
+            }
+        }
+        throw new IllegalStateException(program + " is not installed: run sbin/test, or apt-get install -y memcached nutcracker libmemcached-tools");
+    }
+
+    int port() {
+        return port;
+    }
+
+    String address() {
+        return "127.0.0.1:" + port;
+    }
+
+    long pid() {
+        return process.pid();
+    }
+
+    boolean isAlive() {
+        return process.isAlive();
+    }
+
+    static int freePort() throws IOException {
+        try (ServerSocket socket = new ServerSocket()) {
+            socket.setReuseAddress(false);
+            socket.bind(new InetSocketAddress("127.0.0.1", 0));
+            return socket.getLocalPort();
+        }
+    }
+
+    static boolean accepts(int port) {
+        try (Socket socket = new Socket()) {
+            socket.connect(new InetSocketAddress("127.0.0.1", port), 200);
+            return true;
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    @Override
+    public void close() throws InterruptedException {
+        process.destroy();
+        if (!process.waitFor(5, TimeUnit.SECONDS)) {
+            process.destroyForcibly().waitFor(5, TimeUnit.SECONDS);
+        }
+    }
+}

@@ -41,7 +41,7 @@ class XmemcachedTextIT {
                 "[memcached]\nextension = memcached.jar\nhosts = master\n\n" + KvproxyProcess.cluster("master", servers)));
         XMemcachedClientBuilder builder = new XMemcachedClientBuilder(List.of(new InetSocketAddress("127.0.0.1", port)));
         builder.setCommandFactory(new TextCommandFactory());
-        builder.setConnectionPoolSize(2);
+        builder.setConnectionPoolSize(1);
         builder.setOpTimeout(5000);
         client = builder.build();
     }

@@ -1,6 +1,8 @@
 package io.kvproxy.memcached;
 
 import io.kvproxy.memcached.MemcachedProvider.WireFormat;
+import io.kvproxy.memcached.binary.BinaryReplyFramer;
+import io.kvproxy.memcached.binary.BinarySession;
 import io.kvproxy.memcached.text.TextProbe;
 import io.kvproxy.memcached.text.TextReplyFramer;
 import io.kvproxy.spi.Buffer;
@@ -15,6 +17,7 @@ final class MemcachedProtocol implements Protocol {
 
     /** Backend connection kinds: memcached fixes a connection's protocol at its first byte. */
     static final int TEXT_BACKEND = 0;
+    static final int BINARY_BACKEND = BinarySession.BACKEND_KIND;
 
     private final WireFormat accepted;
 
@@ -29,15 +32,16 @@ final class MemcachedProtocol implements Protocol {
 
     @Override
     public int backendKinds() {
-        return 1;
+        return 2;
     }
 
     @Override
     public ReplyFramer newReplyFramer(int kind) {
-        if (kind != TEXT_BACKEND) {
-            throw new IllegalArgumentException("no backend connection kind " + kind);
-        }
-        return new TextReplyFramer();
+        return switch (kind) {
+            case TEXT_BACKEND -> new TextReplyFramer();
+            case BINARY_BACKEND -> new BinaryReplyFramer();
+            default -> throw new IllegalArgumentException("no backend connection kind " + kind);
+        };
     }
 
     @Override

@@ -1,6 +1,7 @@
 package io.kvproxy.memcached;
 
 import io.kvproxy.memcached.MemcachedProvider.WireFormat;
+import io.kvproxy.memcached.binary.BinarySession;
 import io.kvproxy.memcached.text.TextSession;
 import io.kvproxy.spi.Buffer;
 import io.kvproxy.spi.ClientChannel;
@@ -40,21 +41,22 @@ final class MemcachedSession implements ClientSession {
 
     private void choose(Buffer in) {
         boolean binary = in.get(in.readIndex()) == BINARY_REQUEST_MAGIC;
-        if (binary) {
-            // The binary codec is not part of this build: say so in words a text client can read, then close.
-            refuse("SERVER_ERROR the binary protocol is not served on this port\r\n");
-        } else if (accepted == WireFormat.BINARY) {
-            refuse("CLIENT_ERROR this port serves only the binary protocol (proto=binary)\r\n");
+        if (binary && accepted == WireFormat.TEXT) {
+            BinarySession.refuse(in, channel.output(), "this port serves only the text protocol (proto=text)");
+            refuse("binary client on a text-only port");
+        } else if (!binary && accepted == WireFormat.BINARY) {
+            channel.output().put("CLIENT_ERROR this port serves only the binary protocol (proto=binary)\r\n"
+                    .getBytes(StandardCharsets.US_ASCII));
+            refuse("text client on a binary-only port");
         } else {
-            chosen = new TextSession(channel);
+            chosen = binary ? new BinarySession(channel) : new TextSession(channel);
         }
     }
 
-    private void refuse(String message) {
+    private void refuse(String reason) {
         refused = true;
-        channel.output().put(message.getBytes(StandardCharsets.US_ASCII));
         channel.outputReady();
-        channel.closeAfterFlush("protocol refused: " + message.trim());
+        channel.closeAfterFlush("protocol refused: " + reason);
     }
 
     @Override

@@ -66,6 +66,26 @@ public final class Buffer {
         return bytes.get(index);
     }
 
+    /** The unsigned big-endian 16-bit value at absolute {@code index}. */
+    public int getUnsignedShort(int index) {
+        return bytes.getShort(index) & 0xffff;
+    }
+
+    /** The big-endian 32-bit value at absolute {@code index}. */
+    public int getInt(int index) {
+        return bytes.getInt(index);
+    }
+
+    /** The big-endian 64-bit value at absolute {@code index}. */
+    public long getLong(int index) {
+        return bytes.getLong(index);
+    }
+
+    /** Overwrites the byte at absolute {@code index} (e.g. a reply's opcode). */
+    public void set(int index, byte value) {
+        bytes.put(index, value);
+    }
+
     /** The backing buffer, for absolute reads (hashing, digests); never change its position or limit. */
     public ByteBuffer raw() {
         return bytes;

@@ -254,7 +254,7 @@ class TextProtocolIT {
             }
             assertEquals("All of offline hosts [0] ", lines[i++]);
             assertEquals("Number of client connection [2]", lines[i++]);
-            assertEquals("Number of backend connection [6]", lines[i++]);
+            assertEquals("Number of backend connection [12]", lines[i++]);
             assertEquals("Read timeout of backend connection [100ms]", lines[i++]);
             assertEquals("Size of async queue [0]", lines[i++]);
             assertTrue(status.endsWith("\n\n"));

@@ -1,0 +1,130 @@
+package io.kvproxy.memcached.binary;
+
+import static io.kvproxy.memcached.binary.Binary.*;
+
+import io.kvproxy.spi.BackendFailure;
+import io.kvproxy.spi.Buffer;
+import io.kvproxy.spi.Counter;
+
+/**
+ * One binary request in flight, in the session's reply queue until its reply is written or withheld.
+ * Pooled by the session. A FORWARD command has one backend reply, which goes to the client as it came
+ * (opcode set back to the client's, quiet or not); a BROADCAST ({@code FLUSH}) waits for every server;
+ * a LOCAL one was answered by the proxy.
+ */
+final class BinaryCommand implements BinaryReplyReceiver {
+
+    enum Kind { LOCAL, FORWARD, BROADCAST }
+
+    private final BinarySession session;
+    final Buffer stored = new Buffer(128, Integer.MAX_VALUE - 64);
+    Kind kind;
+    boolean done;
+    /** Written to the client already, or withheld because the client asked for silence. */
+    private boolean settled;
+    /** The client's opcode (quiet or loud) and opaque: replies carry them. */
+    private int opcode;
+    private int opaque;
+    private int pending;
+    private boolean broadcastFailed;
+
+    BinaryCommand(BinarySession session) {
+        this.session = session;
+    }
+
+    void reset(Kind kind, int opcode, int opaque) {
+        this.kind = kind;
+        this.opcode = opcode;
+        this.opaque = opaque;
+        done = false;
+        settled = false;
+        pending = 0;
+        broadcastFailed = false;
+        stored.clear();
+    }
+
+    /** One more backend reply to wait for. */
+    void expectReply() {
+        pending++;
+    }
+
+    @Override
+    public int sentOpcode() {
+        return loud(opcode);
+    }
+
+    @Override
+    public void onReply(Buffer buffer, int offset, int length) {
+        if (session.isClosed()) {
+            return;
+        }
+        int status = buffer.getUnsignedShort(offset + STATUS);
+        boolean retrieval = isRetrieval(loud(opcode));
+        if (retrieval) {
+            session.count(status == SUCCESS ? Counter.GET_HITS : Counter.GET_MISSES, 1);
+        }
+        if (kind == Kind.BROADCAST) {
+            if (status != SUCCESS && !broadcastFailed) {
+                broadcastFailed = true;
+                keep(buffer, offset, length);
+            }
+        } else if (isQuiet(opcode) && (retrieval ? status == KEY_NOT_FOUND : status == SUCCESS)) {
+            settled = true;
+        } else if (session.isHead(this)) {
+            Buffer out = session.output();
+            int start = out.writeIndex();
+            out.put(buffer, offset, length);
+            out.set(start + OPCODE, (byte) opcode);
+            settled = true;
+        } else {
+            keep(buffer, offset, length);
+        }
+        replied();
+    }
+
+    private void keep(Buffer buffer, int offset, int length) {
+        int start = stored.writeIndex();
+        stored.put(buffer, offset, length);
+        stored.set(start + OPCODE, (byte) opcode);
+    }
+
+    @Override
+    public void onFailure(BackendFailure failure) {
+        if (session.isClosed()) {
+            return;
+        }
+        session.count(Counter.BACKEND_ERRORS, 1);
+        if (kind != Kind.BROADCAST || !broadcastFailed) {
+            broadcastFailed = true;
+            stored.clear();
+            writeError(stored, opcode, TEMPORARY_FAILURE, opaque, failure.message());
+        }
+        replied();
+    }
+
+    private void replied() {
+        if (--pending == 0) {
+            done = true;
+            session.onCommandDone();
+        }
+    }
+
+    /** Writes what the client is to see, if anything; called in request order. */
+    void emit(Buffer out) {
+        if (settled) {
+            return;
+        }
+        if (kind == Kind.BROADCAST && !broadcastFailed) {
+            if (!isQuiet(opcode)) {
+                writeHeader(out, opcode, 0, 0, SUCCESS, 0, opaque, 0);
+            }
+            return;
+        }
+        out.put(stored, stored.readIndex(), stored.readable());
+    }
+
+    void release() {
+        stored.clear();
+        stored.shrink();
+    }
+}

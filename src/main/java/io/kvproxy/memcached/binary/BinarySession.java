@@ -1,0 +1,273 @@
+package io.kvproxy.memcached.binary;
+
+import static io.kvproxy.memcached.binary.Binary.*;
+
+import io.kvproxy.memcached.binary.BinaryCommand.Kind;
+import io.kvproxy.memcached.binary.BinaryRequest.Outcome;
+import io.kvproxy.spi.Backend;
+import io.kvproxy.spi.BackendFailure;
+import io.kvproxy.spi.Buffer;
+import io.kvproxy.spi.ClientChannel;
+import io.kvproxy.spi.ClientSession;
+import io.kvproxy.spi.ClusterRole;
+import io.kvproxy.spi.Counter;
+import io.kvproxy.spi.Route;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayDeque;
+
+/**
+ * One binary-protocol client: parses its packets, sends each keyed request to the server its key lives
+ * on (as the loud opcode), and writes replies back in request order, withholding what quiet opcodes ask
+ * not to see. A NOOP is answered by the proxy, and only after every reply before it — so a client's
+ * GETKQ…NOOP multi-get is complete when the NOOP arrives, however many servers it touched.
+ *
+ * <p>Owner: the client connection's worker. Buffers: consumes the connection's input, appends to
+ * binary backend connections' outputs and to the connection's output.
+ */
+public final class BinarySession implements ClientSession {
+
+    /** Backend connection kind used for binary requests (memcached fixes a connection's protocol at its first byte). */
+    public static final int BACKEND_KIND = 1;
+    static final int MAX_IN_FLIGHT = 1024;
+    static final int MAX_PENDING_OUTPUT = 4 * 1024 * 1024;
+
+    private final ClientChannel channel;
+    private final Route route;
+    private final Buffer out;
+    private final BinaryRequestParser parser;
+    private final BinaryRequest request = new BinaryRequest();
+    private final ArrayDeque<BinaryCommand> queue = new ArrayDeque<>();
+    private final ArrayDeque<BinaryCommand> free = new ArrayDeque<>();
+    private boolean closed;
+    private String closeReason;
+    private boolean paused;
+
+    public BinarySession(ClientChannel channel) {
+        this.channel = channel;
+        this.route = channel.route();
+        this.out = channel.output();
+        this.parser = new BinaryRequestParser(channel.maxPacketBytes());
+    }
+
+    @Override
+    public void onRead(Buffer in) {
+        while (closeReason == null && !closed && !isBusy()) {
+            Outcome outcome = parser.parse(in, request);
+            if (outcome == Outcome.NEED_MORE) {
+                break;
+            }
+            if (outcome == Outcome.GARBAGE) {
+                // Not a request: nothing after this point can be trusted. Earlier replies still go out.
+                count(Counter.CLIENT_ERRORS, 1);
+                closeReason = "bad magic byte 0x" + Integer.toHexString(in.get(in.readIndex()) & 0xff);
+                in.skip(in.readable());
+                break;
+            }
+            if (outcome == Outcome.ERROR) {
+                count(Counter.CLIENT_ERRORS, 1);
+                writeError(local(request.opcode).stored, request.opcode, request.status, request.opaque, request.message);
+                in.skip(request.length);
+                if (request.closeAfterError) {
+                    closeReason = request.message;
+                }
+                continue;
+            }
+            count(Counter.REQUESTS, 1);
+            dispatch(in, in.readIndex());
+            in.skip(request.length);
+        }
+        paused = isBusy();
+        emitReady();
+    }
+
+    @Override
+    public boolean wantsInput() {
+        return closeReason == null && !closed && !isBusy();
+    }
+
+    @Override
+    public void onClose() {
+        closed = true;
+    }
+
+    private boolean isBusy() {
+        return queue.size() >= MAX_IN_FLIGHT || out.readable() >= MAX_PENDING_OUTPUT;
+    }
+
+    boolean isClosed() {
+        return closed;
+    }
+
+    boolean isHead(BinaryCommand command) {
+        return queue.peekFirst() == command;
+    }
+
+    Buffer output() {
+        return out;
+    }
+
+    void count(Counter counter, long amount) {
+        channel.count(counter, amount);
+    }
+
+    private void dispatch(Buffer in, int base) {
+        int opcode = request.opcode;
+        switch (loud(opcode)) {
+            case GET, GETK -> {
+                count(Counter.CMD_GET, 1);
+                forward(in, base, ClusterRole.READ);
+            }
+            case GAT, GATK, TOUCH -> {
+                count(Counter.CMD_TOUCH, 1);
+                forward(in, base, ClusterRole.MASTER);
+            }
+            case SET, ADD, REPLACE, APPEND, PREPEND -> {
+                count(Counter.CMD_SET, 1);
+                forward(in, base, ClusterRole.MASTER);
+            }
+            case DELETE, INCREMENT, DECREMENT -> forward(in, base, ClusterRole.MASTER);
+            case FLUSH -> flush(in, base);
+            case NOOP, VERBOSITY -> writeHeader(local(opcode).stored, opcode, 0, 0, SUCCESS, 0, request.opaque, 0);
+            case VERSION -> {
+                byte[] version = channel.proxy().version().getBytes(StandardCharsets.US_ASCII);
+                Buffer reply = local(opcode).stored;
+                writeHeader(reply, opcode, 0, 0, SUCCESS, version.length, request.opaque, 0);
+                reply.put(version);
+            }
+            case STAT -> stats();
+            case QUIT -> {
+                if (opcode == QUIT) {
+                    writeHeader(local(opcode).stored, opcode, 0, 0, SUCCESS, 0, request.opaque, 0);
+                }
+                closeReason = "quit";
+            }
+            default -> throw new IllegalStateException("parser passed opcode 0x" + Integer.toHexString(opcode));
+        }
+    }
+
+    /** Sends the packet, with the loud opcode, to the server that owns its key. */
+    private void forward(Buffer in, int base, ClusterRole role) {
+        Backend backend = route.backendFor(role, BACKEND_KIND, in, base + request.keyStart(), request.keyLength);
+        if (backend == null || !backend.isAvailable()) {
+            count(Counter.BACKEND_ERRORS, 1);
+            writeError(local(request.opcode).stored, request.opcode, TEMPORARY_FAILURE, request.opaque,
+                    BackendFailure.UNAVAILABLE.message());
+            return;
+        }
+        BinaryCommand command = enqueue(Kind.FORWARD, request.opcode);
+        Buffer target = backend.output();
+        int start = target.writeIndex();
+        target.put(in, base, request.length);
+        target.set(start + OPCODE, (byte) loud(request.opcode));
+        command.expectReply();
+        backend.enqueue(command);
+    }
+
+    /** FLUSH goes to every server of the master and backup clusters; success when all succeed. */
+    private void flush(Buffer in, int base) {
+        count(Counter.CMD_FLUSH, 1);
+        BinaryCommand command = enqueue(Kind.BROADCAST, request.opcode);
+        int unavailable = 0;
+        for (ClusterRole role : new ClusterRole[] {ClusterRole.MASTER, ClusterRole.BACKUP}) {
+            for (int s = 0; s < route.serverCount(role); s++) {
+                Backend backend = route.backendAt(role, BACKEND_KIND, s);
+                if (role == ClusterRole.BACKUP && isMasterServer(backend)) {
+                    continue;
+                }
+                command.expectReply();
+                if (!backend.isAvailable()) {
+                    unavailable++;
+                    continue;
+                }
+                Buffer target = backend.output();
+                int start = target.writeIndex();
+                target.put(in, base, request.length);
+                target.set(start + OPCODE, (byte) FLUSH);
+                backend.enqueue(command);
+            }
+        }
+        // Failed only now that every reply is expected, so the command cannot complete half-built.
+        for (int i = 0; i < unavailable; i++) {
+            command.onFailure(BackendFailure.UNAVAILABLE);
+        }
+    }
+
+    private boolean isMasterServer(Backend backend) {
+        for (int s = 0; s < route.serverCount(ClusterRole.MASTER); s++) {
+            if (route.backendAt(ClusterRole.MASTER, BACKEND_KIND, s) == backend) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** STAT with no group: the proxy's counters, one packet each, then the empty terminator. */
+    private void stats() {
+        Buffer reply = local(request.opcode).stored;
+        if (request.keyLength > 0) {
+            writeError(reply, request.opcode, KEY_NOT_FOUND, request.opaque, "Not found");
+            return;
+        }
+        int opaque = request.opaque;
+        channel.proxy().forEachStat((name, value) -> {
+            byte[] key = name.getBytes(StandardCharsets.US_ASCII);
+            byte[] text = value.getBytes(StandardCharsets.US_ASCII);
+            writeHeader(reply, STAT, key.length, 0, SUCCESS, key.length + text.length, opaque, 0);
+            reply.put(key).put(text);
+        });
+        writeHeader(reply, STAT, 0, 0, SUCCESS, 0, opaque, 0);
+    }
+
+    /** A command answered by the proxy: its reply goes in {@code stored}. */
+    private BinaryCommand local(int opcode) {
+        BinaryCommand command = enqueue(Kind.LOCAL, opcode);
+        command.done = true;
+        return command;
+    }
+
+    private BinaryCommand enqueue(Kind kind, int opcode) {
+        BinaryCommand command = free.pollFirst();
+        if (command == null) {
+            command = new BinaryCommand(this);
+        }
+        command.reset(kind, opcode, request.opaque);
+        queue.addLast(command);
+        return command;
+    }
+
+    /**
+     * Answers a binary client on a text-only port ({@code proto=text}) with a binary error it can read,
+     * before the connection is closed.
+     */
+    public static void refuse(Buffer in, Buffer out, String message) {
+        int base = in.readIndex();
+        int opcode = in.readable() > OPCODE ? in.get(base + OPCODE) & 0xff : NOOP;
+        int opaque = in.readable() >= OPAQUE + 4 ? in.getInt(base + OPAQUE) : 0;
+        writeError(out, opcode, NOT_SUPPORTED, opaque, message);
+    }
+
+    void onCommandDone() {
+        emitReady();
+    }
+
+    private void emitReady() {
+        BinaryCommand head;
+        while ((head = queue.peekFirst()) != null && head.done) {
+            queue.pollFirst();
+            head.emit(out);
+            if (head.stored.capacity() > 64 * 1024) {
+                head.release();
+            }
+            free.addLast(head);
+        }
+        if (!out.isEmpty()) {
+            channel.outputReady();
+        }
+        if (closeReason != null && queue.isEmpty()) {
+            channel.closeAfterFlush(closeReason);
+        } else if (paused && !isBusy()) {
+            paused = false;
+            channel.resumeInput();
+        }
+    }
+}

@@ -117,6 +117,20 @@ class BinaryProtocolIT {
     }
 
     @Test
+    void moreQuietRequestsThanTheSessionKeepsInFlight() throws Exception {
+        ByteArrayOutputStream stream = new ByteArrayOutputStream();
+        stream.writeBytes(request(SET, flagsAndExpiry(0, 0), "bp:hit", "h", 1));
+        for (int i = 0; i < 5000; i++) {
+            stream.writeBytes(request(GETKQ, new byte[0], i % 100 == 0 ? "bp:hit" : "bp:miss" + i, "", 10 + i));
+        }
+        stream.writeBytes(request(NOOP, new byte[0], "", "", 99999));
+        List<Reply> replies = exchange(proxy.port(), stream.toByteArray(), 99999);
+        // The SET, 50 hits, the NOOP; the 4,950 misses withheld.
+        assertEquals(52, replies.size());
+        assertEquals(List.of(10, 110, 210), replies.subList(1, 4).stream().map(Reply::opaque).toList());
+    }
+
+    @Test
     void incrementWithInitialValueAndDoNotCreate() throws Exception {
         byte[] stream = concat(
                 request(INCREMENT, arithmetic(5, 100, 0), "ar:n", "", 1),

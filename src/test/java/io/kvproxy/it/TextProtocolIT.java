@@ -173,6 +173,16 @@ class TextProtocolIT {
     }
 
     @Test
+    void moreRequestsThanTheSessionKeepsInFlightAreAllAnswered() throws Exception {
+        // 5,000 gets in one write: the session stops reading at its in-flight limit and resumes as replies drain.
+        try (RawClient c = client()) {
+            assertEquals("STORED\r\n", c.call("set bp:a 0 0 1\r\na\r\n", "\r\n"));
+            c.send("get bp:a bp:none\r\n".repeat(5000) + "version\r\n");
+            assertEquals("VALUE bp:a 0 1\r\na\r\nEND\r\n".repeat(5000) + "VERSION 0.1.0\r\n", c.readUntil("VERSION 0.1.0\r\n"));
+        }
+    }
+
+    @Test
     void noreplyIsSilentAndTakesEffect() throws Exception {
         try (RawClient c = client()) {
             c.send("set nr:a 0 0 1 noreply\r\na\r\nadd nr:a 0 0 1 noreply\r\nb\r\nappend nr:a 0 0 1 noreply\r\nc\r\n"

@@ -2,6 +2,7 @@ package io.kvproxy.memcached.binary;
 
 import static io.kvproxy.memcached.binary.Binary.*;
 
+import io.kvproxy.memcached.ReplyQueue;
 import io.kvproxy.spi.BackendFailure;
 import io.kvproxy.spi.Buffer;
 import io.kvproxy.spi.Counter;
@@ -12,7 +13,7 @@ import io.kvproxy.spi.Counter;
  * (opcode set back to the client's, quiet or not); a BROADCAST ({@code FLUSH}) waits for every server;
  * a LOCAL one was answered by the proxy.
  */
-final class BinaryCommand implements BinaryReplyReceiver {
+final class BinaryCommand implements BinaryReplyReceiver, ReplyQueue.Entry {
 
     enum Kind { LOCAL, FORWARD, BROADCAST }
 
@@ -109,8 +110,14 @@ final class BinaryCommand implements BinaryReplyReceiver {
         }
     }
 
+    @Override
+    public boolean isDone() {
+        return done;
+    }
+
     /** Writes what the client is to see, if anything; called in request order. */
-    void emit(Buffer out) {
+    @Override
+    public void emit(Buffer out) {
         if (settled) {
             return;
         }
@@ -123,7 +130,8 @@ final class BinaryCommand implements BinaryReplyReceiver {
         out.put(stored, stored.readIndex(), stored.readable());
     }
 
-    void release() {
+    @Override
+    public void recycle() {
         stored.clear();
         stored.shrink();
     }

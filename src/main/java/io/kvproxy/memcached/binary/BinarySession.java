@@ -2,6 +2,7 @@ package io.kvproxy.memcached.binary;
 
 import static io.kvproxy.memcached.binary.Binary.*;
 
+import io.kvproxy.memcached.ReplyQueue;
 import io.kvproxy.memcached.binary.BinaryCommand.Kind;
 import io.kvproxy.memcached.binary.BinaryRequest.Outcome;
 import io.kvproxy.spi.Backend;
@@ -13,7 +14,6 @@ import io.kvproxy.spi.ClusterRole;
 import io.kvproxy.spi.Counter;
 import io.kvproxy.spi.Route;
 import java.nio.charset.StandardCharsets;
-import java.util.ArrayDeque;
 
 /**
  * One binary-protocol client: parses its packets, sends each keyed request to the server its key lives
@@ -28,30 +28,25 @@ public final class BinarySession implements ClientSession {
 
     /** Backend connection kind used for binary requests (memcached fixes a connection's protocol at its first byte). */
     public static final int BACKEND_KIND = 1;
-    static final int MAX_IN_FLIGHT = 1024;
-    static final int MAX_PENDING_OUTPUT = 4 * 1024 * 1024;
 
     private final ClientChannel channel;
     private final Route route;
     private final Buffer out;
     private final BinaryRequestParser parser;
     private final BinaryRequest request = new BinaryRequest();
-    private final ArrayDeque<BinaryCommand> queue = new ArrayDeque<>();
-    private final ArrayDeque<BinaryCommand> free = new ArrayDeque<>();
-    private boolean closed;
-    private String closeReason;
-    private boolean paused;
+    private final ReplyQueue<BinaryCommand> replies;
 
     public BinarySession(ClientChannel channel) {
         this.channel = channel;
         this.route = channel.route();
         this.out = channel.output();
         this.parser = new BinaryRequestParser(channel.maxPacketBytes());
+        this.replies = new ReplyQueue<>(channel, () -> new BinaryCommand(this));
     }
 
     @Override
     public void onRead(Buffer in) {
-        while (closeReason == null && !closed && !isBusy()) {
+        while (replies.acceptsInput()) {
             Outcome outcome = parser.parse(in, request);
             if (outcome == Outcome.NEED_MORE) {
                 break;
@@ -59,7 +54,7 @@ public final class BinarySession implements ClientSession {
             if (outcome == Outcome.GARBAGE) {
                 // Not a request: nothing after this point can be trusted. Earlier replies still go out.
                 count(Counter.CLIENT_ERRORS, 1);
-                closeReason = "bad magic byte 0x" + Integer.toHexString(in.get(in.readIndex()) & 0xff);
+                replies.closeWhenDrained("bad magic byte 0x" + Integer.toHexString(in.get(in.readIndex()) & 0xff));
                 in.skip(in.readable());
                 break;
             }
@@ -68,7 +63,7 @@ public final class BinarySession implements ClientSession {
                 writeError(local(request.opcode).stored, request.opcode, request.status, request.opaque, request.message);
                 in.skip(request.length);
                 if (request.closeAfterError) {
-                    closeReason = request.message;
+                    replies.closeWhenDrained(request.message);
                 }
                 continue;
             }
@@ -76,30 +71,25 @@ public final class BinarySession implements ClientSession {
             dispatch(in, in.readIndex());
             in.skip(request.length);
         }
-        paused = isBusy();
-        emitReady();
+        replies.endOfInput();
     }
 
     @Override
     public boolean wantsInput() {
-        return closeReason == null && !closed && !isBusy();
+        return replies.acceptsInput();
     }
 
     @Override
     public void onClose() {
-        closed = true;
-    }
-
-    private boolean isBusy() {
-        return queue.size() >= MAX_IN_FLIGHT || out.readable() >= MAX_PENDING_OUTPUT;
+        replies.onClose();
     }
 
     boolean isClosed() {
-        return closed;
+        return replies.isClosed();
     }
 
     boolean isHead(BinaryCommand command) {
-        return queue.peekFirst() == command;
+        return replies.isHead(command);
     }
 
     Buffer output() {
@@ -139,7 +129,7 @@ public final class BinarySession implements ClientSession {
                 if (opcode == QUIT) {
                     writeHeader(local(opcode).stored, opcode, 0, 0, SUCCESS, 0, request.opaque, 0);
                 }
-                closeReason = "quit";
+                replies.closeWhenDrained("quit");
             }
             default -> throw new IllegalStateException("parser passed opcode 0x" + Integer.toHexString(opcode));
         }
@@ -226,12 +216,8 @@ public final class BinarySession implements ClientSession {
     }
 
     private BinaryCommand enqueue(Kind kind, int opcode) {
-        BinaryCommand command = free.pollFirst();
-        if (command == null) {
-            command = new BinaryCommand(this);
-        }
+        BinaryCommand command = replies.add();
         command.reset(kind, opcode, request.opaque);
-        queue.addLast(command);
         return command;
     }
 
@@ -247,27 +233,6 @@ public final class BinarySession implements ClientSession {
     }
 
     void onCommandDone() {
-        emitReady();
-    }
-
-    private void emitReady() {
-        BinaryCommand head;
-        while ((head = queue.peekFirst()) != null && head.done) {
-            queue.pollFirst();
-            head.emit(out);
-            if (head.stored.capacity() > 64 * 1024) {
-                head.release();
-            }
-            free.addLast(head);
-        }
-        if (!out.isEmpty()) {
-            channel.outputReady();
-        }
-        if (closeReason != null && queue.isEmpty()) {
-            channel.closeAfterFlush(closeReason);
-        } else if (paused && !isBusy()) {
-            paused = false;
-            channel.resumeInput();
-        }
+        replies.emitReady();
     }
 }

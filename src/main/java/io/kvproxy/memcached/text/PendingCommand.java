@@ -1,5 +1,6 @@
 package io.kvproxy.memcached.text;
 
+import io.kvproxy.memcached.ReplyQueue;
 import io.kvproxy.spi.Backend;
 import io.kvproxy.spi.BackendFailure;
 import io.kvproxy.spi.Buffer;
@@ -19,7 +20,7 @@ import java.util.Arrays;
  * client's keys in order and taking, from each key's server reply, the next VALUE block if it is that
  * key, restores the client's order exactly, misses and duplicate keys included.
  */
-final class PendingCommand {
+final class PendingCommand implements ReplyQueue.Entry {
 
     enum Kind {
         /** Reply already in {@code stored}. */
@@ -191,8 +192,14 @@ final class PendingCommand {
         }
     }
 
+    @Override
+    public boolean isDone() {
+        return done;
+    }
+
     /** Writes the reply to the client's output, once it is at the head of the queue and done. */
-    void emit(Buffer out) {
+    @Override
+    public void emit(Buffer out) {
         if (emitted) {
             return;
         }
@@ -280,7 +287,8 @@ final class PendingCommand {
     }
 
     /** Gives memory back after a large reply. */
-    void release() {
+    @Override
+    public void recycle() {
         stored.clear();
         stored.shrink();
         keys.clear();

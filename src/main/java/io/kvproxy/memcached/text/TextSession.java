@@ -1,5 +1,6 @@
 package io.kvproxy.memcached.text;
 
+import io.kvproxy.memcached.ReplyQueue;
 import io.kvproxy.memcached.text.PendingCommand.Kind;
 import io.kvproxy.memcached.text.PendingCommand.Part;
 import io.kvproxy.memcached.text.TextRequest.Outcome;
@@ -12,7 +13,6 @@ import io.kvproxy.spi.ClusterRole;
 import io.kvproxy.spi.Counter;
 import io.kvproxy.spi.Route;
 import java.nio.charset.StandardCharsets;
-import java.util.ArrayDeque;
 
 /**
  * One text-protocol client: parses its requests, sends each to the backends its keys live on, and
@@ -26,10 +26,6 @@ import java.util.ArrayDeque;
  */
 public final class TextSession implements ClientSession {
 
-    /** Requests in flight before the session stops reading: bounds memory per connection. */
-    static final int MAX_IN_FLIGHT = 1024;
-    /** Reply bytes waiting for the client before the session stops reading. */
-    static final int MAX_PENDING_OUTPUT = 4 * 1024 * 1024;
     static final int BACKEND_KIND = 0;
 
     private static final byte[] CRLF = {'\r', '\n'};
@@ -41,24 +37,20 @@ public final class TextSession implements ClientSession {
     private final Buffer out;
     private final TextRequestParser parser;
     private final TextRequest request = new TextRequest();
-    private final ArrayDeque<PendingCommand> queue = new ArrayDeque<>();
-    private final ArrayDeque<PendingCommand> free = new ArrayDeque<>();
+    private final ReplyQueue<PendingCommand> replies;
     private final NoReplySink noReplySink = new NoReplySink();
-    private boolean closed;
-    /** quit, or an error that ends the connection: read nothing more, close once the queue is empty. */
-    private String closeReason;
-    private boolean paused;
 
     public TextSession(ClientChannel channel) {
         this.channel = channel;
         this.route = channel.route();
         this.out = channel.output();
         this.parser = new TextRequestParser(channel.maxPacketBytes());
+        this.replies = new ReplyQueue<>(channel, () -> new PendingCommand(this));
     }
 
     @Override
     public void onRead(Buffer in) {
-        while (closeReason == null && !closed && !isBusy()) {
+        while (replies.acceptsInput()) {
             Outcome outcome = parser.parse(in, request);
             if (outcome == Outcome.NEED_MORE) {
                 break;
@@ -68,7 +60,7 @@ public final class TextSession implements ClientSession {
                 reply(request.error);
                 in.skip(request.length);
                 if (request.closeAfterError) {
-                    closeReason = request.error;
+                    replies.closeWhenDrained(request.error);
                 }
                 continue;
             }
@@ -78,30 +70,25 @@ public final class TextSession implements ClientSession {
             dispatch(in, in.readIndex());
             in.skip(request.length);
         }
-        paused = isBusy();
-        emitReady();
+        replies.endOfInput();
     }
 
     @Override
     public boolean wantsInput() {
-        return closeReason == null && !closed && !isBusy();
+        return replies.acceptsInput();
     }
 
     @Override
     public void onClose() {
-        closed = true;
-    }
-
-    private boolean isBusy() {
-        return queue.size() >= MAX_IN_FLIGHT || out.readable() >= MAX_PENDING_OUTPUT;
+        replies.onClose();
     }
 
     boolean isClosed() {
-        return closed;
+        return replies.isClosed();
     }
 
     boolean isHead(PendingCommand command) {
-        return queue.peekFirst() == command;
+        return replies.isHead(command);
     }
 
     Buffer output() {
@@ -135,7 +122,7 @@ public final class TextSession implements ClientSession {
                     reply("OK");
                 }
             }
-            case QUIT -> closeReason = "quit";
+            case QUIT -> replies.closeWhenDrained("quit");
             case STATUS -> replyRaw(channel.proxy().statusReport());
             case UNSUPPORTED -> reply("CLIENT_ERROR " + in.toString(base + request.tokenStart[0], request.tokenLength[0])
                     + " is not supported by kvproxy");
@@ -184,7 +171,7 @@ public final class TextSession implements ClientSession {
             command.reset(Kind.LOCAL);
             command.stored.putAscii("SERVER_ERROR " + BackendFailure.UNAVAILABLE.message()).put(CRLF);
             command.done = true;
-            emitReady();
+            replies.emitReady();
             return;
         }
         for (int p = 0; p < command.partCount(); p++) {
@@ -300,17 +287,17 @@ public final class TextSession implements ClientSession {
     private void reply(String line) {
         PendingCommand command = localCommand();
         command.stored.putAscii(line).put(CRLF);
-        emitReady();
+        replies.emitReady();
     }
 
     private void reply(byte[] bytes) {
         localCommand().stored.put(bytes);
-        emitReady();
+        replies.emitReady();
     }
 
     private void replyRaw(String text) {
         localCommand().stored.put(text.getBytes(StandardCharsets.ISO_8859_1));
-        emitReady();
+        replies.emitReady();
     }
 
     private PendingCommand localCommand() {
@@ -320,41 +307,14 @@ public final class TextSession implements ClientSession {
     }
 
     private PendingCommand enqueue(Kind kind) {
-        PendingCommand command = free.pollFirst();
-        if (command == null) {
-            command = new PendingCommand(this);
-        }
+        PendingCommand command = replies.add();
         command.reset(kind);
-        queue.addLast(command);
         return command;
     }
 
     /** A backend answered the last part of some command: emit what is now in order. */
     void onCommandDone() {
-        emitReady();
-    }
-
-    private void emitReady() {
-        boolean wrote = false;
-        PendingCommand head;
-        while ((head = queue.peekFirst()) != null && head.done) {
-            queue.pollFirst();
-            head.emit(out);
-            wrote = true;
-            if (head.stored.capacity() > 64 * 1024) {
-                head.release();
-            }
-            free.addLast(head);
-        }
-        if (wrote || !out.isEmpty()) {
-            channel.outputReady();
-        }
-        if (closeReason != null && queue.isEmpty()) {
-            channel.closeAfterFlush(closeReason);
-        } else if (paused && !isBusy()) {
-            paused = false;
-            channel.resumeInput();
-        }
+        replies.emitReady();
     }
 
     /** Receives the replies of noreply requests, which the client asked not to see. */
@@ -371,7 +331,7 @@ public final class TextSession implements ClientSession {
 
         @Override
         public void onFailure(BackendFailure failure) {
-            if (!closed) {
+            if (!replies.isClosed()) {
                 count(Counter.BACKEND_ERRORS, 1);
             }
         }

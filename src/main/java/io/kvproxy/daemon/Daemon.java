@@ -73,14 +73,15 @@ public final class Daemon {
         }
         int backendConnections = settings.threadCount() * topology.serverCount() * protocol.backendKinds();
         state = new ProxyState(version, settings, topology, counters, slots::used, slots::accepted, slots::refused,
-                backendConnections, () -> 0L);
+                backendConnections);
         CpuAffinity affinity = settings.cpuAffinity() ? new LinuxCpuAffinity(Runtime.getRuntime().availableProcessors()) : CpuAffinity.NONE;
         WorkerContext context = new WorkerContext(listener, protocol, topology, state, slots, Clock.SYSTEM, affinity,
                 TimeUnit.MILLISECONDS.toNanos(settings.recvTimeoutMillis()),
                 TimeUnit.MILLISECONDS.toNanos(settings.connectTimeoutMillis()),
                 TimeUnit.SECONDS.toNanos(settings.failoverIntervalSeconds()),
                 TimeUnit.SECONDS.toNanos(settings.idleTimeoutSeconds()),
-                settings.maxPacketBytes());
+                settings.maxPacketBytes(),
+                (settings.asyncSize() + settings.threadCount() - 1) / settings.threadCount());
         for (int i = 0; i < settings.threadCount(); i++) {
             workers.add(new Worker(i, context, counters.get(i)));
         }

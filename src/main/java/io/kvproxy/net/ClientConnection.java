@@ -113,6 +113,11 @@ final class ClientConnection implements ClientChannel {
     }
 
     @Override
+    public long counter(Counter counter) {
+        return worker.counters().get(counter);
+    }
+
+    @Override
     public int maxPacketBytes() {
         return in.maxCapacity() - 16 * 1024;
     }

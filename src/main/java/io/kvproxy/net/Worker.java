@@ -1,6 +1,7 @@
 package io.kvproxy.net;
 
 import io.kvproxy.route.Topology;
+import io.kvproxy.spi.Counter;
 import io.kvproxy.spi.Protocol;
 import io.kvproxy.spi.ProxyView;
 import io.kvproxy.spi.Route;
@@ -79,7 +80,7 @@ public final class Worker implements Runnable {
                 backends[kind * topology.serverCount() + i] = backend;
             }
         }
-        this.route = new WorkerRoute(topology, byKind);
+        this.route = new WorkerRoute(topology, byKind, context.asyncLimitPerWorker());
     }
 
     public int index() {
@@ -384,6 +385,10 @@ public final class Worker implements Runnable {
     }
 
     private void shutdown() {
+        long unanswered = counters.get(Counter.ASYNC_QUEUED);
+        if (unanswered > 0) {
+            log.warn("worker {} stopping with {} asynchronous replica writes unanswered; counted as failed", index, unanswered);
+        }
         for (ClientConnection client : new ArrayList<>(clients)) {
             client.close("proxy stopping");
         }

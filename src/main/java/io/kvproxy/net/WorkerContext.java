@@ -12,6 +12,7 @@ import java.nio.channels.ServerSocketChannel;
  * @param listener the non-blocking listening socket all workers accept from
  * @param idleTimeoutNanos close clients idle this long; 0 never
  * @param maxRetryNanos the longest wait between reconnect attempts to a down backend
+ * @param asyncLimitPerWorker each worker's share of {@code async_size}
  */
 public record WorkerContext(
         ServerSocketChannel listener,
@@ -25,5 +26,6 @@ public record WorkerContext(
         long connectTimeoutNanos,
         long maxRetryNanos,
         long idleTimeoutNanos,
-        int maxPacketBytes) {
+        int maxPacketBytes,
+        int asyncLimitPerWorker) {
 }

@@ -14,11 +14,13 @@ import io.kvproxy.spi.Route;
 final class WorkerRoute implements Route {
 
     private final Topology topology;
+    private final int asyncLimit;
     /** By connection kind, then topology server index. */
     private final BackendConnection[][] backends;
 
-    WorkerRoute(Topology topology, BackendConnection[][] backends) {
+    WorkerRoute(Topology topology, BackendConnection[][] backends, int asyncLimit) {
         this.topology = topology;
+        this.asyncLimit = asyncLimit;
         this.backends = backends;
     }
 
@@ -47,6 +49,11 @@ final class WorkerRoute implements Route {
     @Override
     public boolean hasBackup() {
         return topology.cluster(ClusterRole.BACKUP) != null;
+    }
+
+    @Override
+    public int asyncLimit() {
+        return asyncLimit;
     }
 
     @Override

@@ -27,6 +27,9 @@ public interface ClientChannel {
     /** Adds {@code amount} to one of this worker's counters (lock-free; shown by {@code stats} and {@code status}). */
     void count(Counter counter, long amount);
 
+    /** This worker's current value of {@code counter}. */
+    long counter(Counter counter);
+
     /** The largest request or reply this proxy accepts, in bytes ({@code max_packet}). */
     int maxPacketBytes();
 }

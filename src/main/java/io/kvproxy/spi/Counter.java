@@ -18,7 +18,17 @@ public enum Counter {
     /** Malformed requests answered with an error. */
     CLIENT_ERRORS("client_errors"),
     /** Error replies the proxy made because a backend timed out or was unavailable. */
-    BACKEND_ERRORS("backend_errors");
+    BACKEND_ERRORS("backend_errors"),
+    /** Writes sent to the backup cluster. */
+    REPLICATED("replicated"),
+    /** Asynchronous replica writes sent and not yet answered (a gauge: added to and taken from). */
+    ASYNC_QUEUED("async_queue_size"),
+    /** Asynchronous replica writes not sent because the worker's share of {@code async_size} was full. */
+    ASYNC_DROPPED("async_dropped"),
+    /** Asynchronous replica writes the backup rejected, did not answer in time, or could not be sent to. */
+    ASYNC_FAILED("async_failed"),
+    /** Synchronous writes answered "backup write failed". */
+    SYNC_FAILED("sync_failed");
 
     private final String statName;
 

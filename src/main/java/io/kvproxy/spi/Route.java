@@ -22,6 +22,9 @@ public interface Route {
     /** Whether the cluster has a replication target ({@code hosts_backup} is set). */
     boolean hasBackup();
 
+    /** This worker's share of {@code async_size}: asynchronous replica writes it may have in flight. */
+    int asyncLimit();
+
     /** The {@code sync_str} prefix: replicated synchronously when a key starts with it. Empty: never. */
     byte[] syncPrefix();
 }

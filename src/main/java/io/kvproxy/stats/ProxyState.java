@@ -29,12 +29,11 @@ public final class ProxyState implements ProxyView {
     private final LongSupplier totalConnections;
     private final LongSupplier refusedConnections;
     private final int backendConnections;
-    private final LongSupplier asyncQueueSize;
     private final long startMillis = System.currentTimeMillis();
 
     public ProxyState(String version, ProxySettings settings, Topology topology, List<WorkerCounters> counters,
                       IntSupplier clientConnections, LongSupplier totalConnections, LongSupplier refusedConnections,
-                      int backendConnections, LongSupplier asyncQueueSize) {
+                      int backendConnections) {
         this.version = version;
         this.settings = settings;
         this.topology = topology;
@@ -43,7 +42,6 @@ public final class ProxyState implements ProxyView {
         this.totalConnections = totalConnections;
         this.refusedConnections = refusedConnections;
         this.backendConnections = backendConnections;
-        this.asyncQueueSize = asyncQueueSize;
     }
 
     @Override
@@ -92,7 +90,10 @@ public final class ProxyState implements ProxyView {
         report.append("Number of client connection [").append(clientConnections.getAsInt()).append("]\n");
         report.append("Number of backend connection [").append(backendConnections).append("]\n");
         report.append("Read timeout of backend connection [").append(settings.recvTimeoutMillis()).append("ms]\n");
-        report.append("Size of async queue [").append(asyncQueueSize.getAsLong()).append("]\n");
+        report.append("Size of async queue [").append(total(Counter.ASYNC_QUEUED)).append("]\n");
+        report.append("Async replication dropped [").append(total(Counter.ASYNC_DROPPED)).append("]\n");
+        report.append("Async replication failed [").append(total(Counter.ASYNC_FAILED)).append("]\n");
+        report.append("Sync replication failed [").append(total(Counter.SYNC_FAILED)).append("]\n");
         report.append("Uptime [").append(uptimeSeconds()).append("s]\n");
         report.append("Version [kvproxy ").append(version).append("]\n");
         report.append("Worker threads [").append(settings.threadCount()).append("]\n");
@@ -137,7 +138,6 @@ public final class ProxyState implements ProxyView {
         }
         sink.stat("backend_failures", Long.toString(failures));
         sink.stat("backend_servers_offline", Integer.toString(offline));
-        sink.stat("async_queue_size", Long.toString(asyncQueueSize.getAsLong()));
     }
 
     private long uptimeSeconds() {

@@ -3,6 +3,7 @@ package io.kvproxy.memcached.binary;
 import static io.kvproxy.memcached.binary.Binary.*;
 
 import io.kvproxy.memcached.ReplyQueue;
+import io.kvproxy.spi.Backend;
 import io.kvproxy.spi.BackendFailure;
 import io.kvproxy.spi.Buffer;
 import io.kvproxy.spi.Counter;
@@ -28,6 +29,14 @@ final class BinaryCommand implements BinaryReplyReceiver, ReplyQueue.Entry {
     private int opaque;
     private int pending;
     private boolean broadcastFailed;
+    /** Replication of a FORWARD write: the replica packet (built at dispatch) and how it is sent. */
+    private Buffer replica;
+    private boolean replicates;
+    private boolean replicateAlways;
+    private boolean sync;
+    private boolean waitingForBackup;
+    /** The backup's answer (to a sync replica) is being awaited: replies now come from the backup. */
+    private boolean backupSent;
 
     BinaryCommand(BinarySession session) {
         this.session = session;
@@ -41,7 +50,22 @@ final class BinaryCommand implements BinaryReplyReceiver, ReplyQueue.Entry {
         settled = false;
         pending = 0;
         broadcastFailed = false;
+        replicates = false;
+        waitingForBackup = false;
+        backupSent = false;
         stored.clear();
+    }
+
+    /** Makes this write replicated; returns the empty buffer for the replica packet. */
+    Buffer startReplica(boolean always, boolean sync) {
+        if (replica == null) {
+            replica = new Buffer(256, Integer.MAX_VALUE - 64);
+        }
+        replica.clear();
+        replicates = true;
+        replicateAlways = always;
+        this.sync = sync;
+        return replica;
     }
 
     /** One more backend reply to wait for. */
@@ -51,7 +75,7 @@ final class BinaryCommand implements BinaryReplyReceiver, ReplyQueue.Entry {
 
     @Override
     public int sentOpcode() {
-        return loud(opcode);
+        return backupSent ? replica.get(replica.readIndex() + OPCODE) & 0xff : loud(opcode);
     }
 
     @Override
@@ -60,6 +84,27 @@ final class BinaryCommand implements BinaryReplyReceiver, ReplyQueue.Entry {
             return;
         }
         int status = buffer.getUnsignedShort(offset + STATUS);
+        if (waitingForBackup) {
+            waitingForBackup = false;
+            if (status != SUCCESS && status != KEY_NOT_FOUND) {
+                backupFailed();
+            }
+            replied();
+            return;
+        }
+        if (replicates && (replicateAlways || status == SUCCESS)) {
+            if (sync) {
+                keep(buffer, offset, length);
+                if (isQuiet(opcode) && status == SUCCESS) {
+                    stored.clear();
+                    settled = true;
+                }
+                sendBackup();
+                replied();
+                return;
+            }
+            session.replicateAsync(replica);
+        }
         boolean retrieval = isRetrieval(loud(opcode));
         if (retrieval) {
             session.count(status == SUCCESS ? Counter.GET_HITS : Counter.GET_MISSES, 1);
@@ -95,12 +140,45 @@ final class BinaryCommand implements BinaryReplyReceiver, ReplyQueue.Entry {
             return;
         }
         session.count(Counter.BACKEND_ERRORS, 1);
+        if (waitingForBackup) {
+            waitingForBackup = false;
+            backupFailed();
+            replied();
+            return;
+        }
+        if (replicates && replicateAlways) {
+            session.replicateAsync(replica);
+        }
         if (kind != Kind.BROADCAST || !broadcastFailed) {
             broadcastFailed = true;
             stored.clear();
             writeError(stored, opcode, TEMPORARY_FAILURE, opaque, failure.message());
         }
         replied();
+    }
+
+    /** Sends the sync replica; this command is then answered by the backup too. */
+    private void sendBackup() {
+        Backend backup = session.backupFor(replica);
+        pending++;
+        if (backup == null) {
+            backupFailed();
+            pending--;
+            return;
+        }
+        waitingForBackup = true;
+        backupSent = true;
+        session.count(Counter.REPLICATED, 1);
+        backup.output().put(replica, replica.readIndex(), replica.readable());
+        backup.enqueue(this);
+    }
+
+    /** The sync write did not reach the backup: the client is told, quiet or not. */
+    private void backupFailed() {
+        session.count(Counter.SYNC_FAILED, 1);
+        stored.clear();
+        settled = false;
+        writeError(stored, opcode, INTERNAL_ERROR, opaque, "backup write failed");
     }
 
     private void replied() {

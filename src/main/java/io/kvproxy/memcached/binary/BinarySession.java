@@ -2,6 +2,7 @@ package io.kvproxy.memcached.binary;
 
 import static io.kvproxy.memcached.binary.Binary.*;
 
+import io.kvproxy.memcached.AsyncReplicas;
 import io.kvproxy.memcached.ReplyQueue;
 import io.kvproxy.memcached.binary.BinaryCommand.Kind;
 import io.kvproxy.memcached.binary.BinaryRequest.Outcome;
@@ -14,6 +15,7 @@ import io.kvproxy.spi.ClusterRole;
 import io.kvproxy.spi.Counter;
 import io.kvproxy.spi.Route;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayDeque;
 
 /**
  * One binary-protocol client: parses its packets, sends each keyed request to the server its key lives
@@ -35,6 +37,8 @@ public final class BinarySession implements ClientSession {
     private final BinaryRequestParser parser;
     private final BinaryRequest request = new BinaryRequest();
     private final ReplyQueue<BinaryCommand> replies;
+    private final AsyncReplicas async;
+    private final ArrayDeque<AsyncReplica> asyncPool = new ArrayDeque<>();
 
     public BinarySession(ClientChannel channel) {
         this.channel = channel;
@@ -42,6 +46,7 @@ public final class BinarySession implements ClientSession {
         this.out = channel.output();
         this.parser = new BinaryRequestParser(channel.maxPacketBytes());
         this.replies = new ReplyQueue<>(channel, () -> new BinaryCommand(this));
+        this.async = new AsyncReplicas(channel);
     }
 
     @Override
@@ -151,6 +156,88 @@ public final class BinarySession implements ClientSession {
         target.set(start + OPCODE, (byte) loud(request.opcode));
         command.expectReply();
         backend.enqueue(command);
+        if (route.hasBackup()) {
+            buildReplica(command, in, base);
+        }
+    }
+
+    /**
+     * The packet the backup gets once the master accepts the write, as the loud opcode and without CAS
+     * (a CAS token means nothing on another server): ADD and REPLACE become SET, GAT and GATK become TOUCH
+     * (the same extras and key), the rest are sent as they are. Reads are not replicated.
+     */
+    private void buildReplica(BinaryCommand command, Buffer in, int base) {
+        int replicaOpcode = switch (loud(request.opcode)) {
+            case SET, ADD, REPLACE -> SET;
+            case GAT, GATK -> TOUCH;
+            case APPEND, PREPEND, DELETE, INCREMENT, DECREMENT, TOUCH -> loud(request.opcode);
+            default -> -1;
+        };
+        if (replicaOpcode < 0) {
+            return;
+        }
+        Buffer replica = command.startReplica(replicaOpcode == DELETE, isSync(in, base));
+        int start = replica.writeIndex();
+        replica.put(in, base, request.length);
+        replica.set(start + OPCODE, (byte) replicaOpcode);
+        for (int i = 0; i < 8; i++) {
+            replica.set(start + CAS + i, (byte) 0);
+        }
+    }
+
+    private boolean isSync(Buffer in, int base) {
+        byte[] prefix = route.syncPrefix();
+        return prefix.length > 0 && request.keyLength >= prefix.length && in.regionEquals(base + request.keyStart(), prefix);
+    }
+
+    /** The backup connection for the key of the replica packet, or null when none is available. */
+    Backend backupFor(Buffer replica) {
+        int base = replica.readIndex();
+        int keyOffset = base + HEADER_LENGTH + (replica.get(base + EXTRAS_LENGTH) & 0xff);
+        Backend backup = route.backendFor(ClusterRole.BACKUP, BACKEND_KIND, replica, keyOffset,
+                replica.getUnsignedShort(base + KEY_LENGTH));
+        return backup != null && backup.isAvailable() ? backup : null;
+    }
+
+    /** Sends a replica now and lets the client's reply go; the outcome is only counted. */
+    void replicateAsync(Buffer replica) {
+        Backend backup = backupFor(replica);
+        if (backup == null) {
+            async.unsent();
+            return;
+        }
+        if (async.reserve()) {
+            AsyncReplica receiver = asyncPool.pollFirst();
+            if (receiver == null) {
+                receiver = new AsyncReplica();
+            }
+            receiver.opcode = replica.get(replica.readIndex() + OPCODE) & 0xff;
+            backup.output().put(replica, replica.readIndex(), replica.readable());
+            backup.enqueue(receiver);
+        }
+    }
+
+    /** Receives the backup's answer to one asynchronous replica; pooled, and counts even after the client has gone. */
+    private final class AsyncReplica implements BinaryReplyReceiver {
+        int opcode;
+
+        @Override
+        public int sentOpcode() {
+            return opcode;
+        }
+
+        @Override
+        public void onReply(Buffer buffer, int offset, int length) {
+            int status = buffer.getUnsignedShort(offset + STATUS);
+            async.answered(status == SUCCESS || status == KEY_NOT_FOUND);
+            asyncPool.addLast(this);
+        }
+
+        @Override
+        public void onFailure(BackendFailure failure) {
+            async.failed(failure.message());
+            asyncPool.addLast(this);
+        }
     }
 
     /** FLUSH goes to every server of the master and backup clusters; success when all succeed. */

@@ -54,6 +54,16 @@ final class PendingCommand implements ReplyQueue.Entry {
     private int[] keyPart = new int[8];
     private int keyCount;
     private int[] cursor = new int[4];
+    /** noreply: the client sees nothing, but the command still waits for its master (and replica) reply. */
+    boolean silent;
+    /** Replication of a FORWARD write: the replica request (built at dispatch), where its key lies in it, how. */
+    private Buffer replica;
+    private boolean replicates;
+    private boolean replicateAlways;
+    private boolean sync;
+    private int replicaKeyOffset;
+    private int replicaKeyLength;
+    private Part backupPart;
     /** BROADCAST: start and length in {@code stored} of the first reply that was not OK, or -1. */
     private int firstErrorStart;
     private int firstErrorLength;
@@ -70,6 +80,9 @@ final class PendingCommand implements ReplyQueue.Entry {
         partsPending = 0;
         keyCount = 0;
         firstErrorStart = -1;
+        silent = false;
+        replicates = false;
+        backupPart = null;
         stored.clear();
         keys.clear();
     }
@@ -126,6 +139,27 @@ final class PendingCommand implements ReplyQueue.Entry {
         return keyCount;
     }
 
+    /**
+     * Makes this write replicated: returns the (empty) buffer for the replica request, sent once the
+     * master accepts the write ({@code always}: whatever the master says) and waited for when {@code sync}.
+     */
+    Buffer startReplica(boolean always, boolean sync) {
+        if (replica == null) {
+            replica = new Buffer(256, Integer.MAX_VALUE - 64);
+        }
+        replica.clear();
+        replicates = true;
+        replicateAlways = always;
+        this.sync = sync;
+        return replica;
+    }
+
+    /** Where the key lies in the replica request, for routing it on the backup ring. */
+    void replicaKey(int offset, int length) {
+        replicaKeyOffset = offset;
+        replicaKeyLength = length;
+    }
+
     /** A part reached no backend at all (its server is down): count it answered, as a failure. */
     void onPartUnsent(Part part, BackendFailure failure) {
         part.onFailure(failure);
@@ -134,10 +168,29 @@ final class PendingCommand implements ReplyQueue.Entry {
     private void onPartReply(Part part, Buffer buffer, int offset, int length) {
         switch (kind) {
             case FORWARD -> {
+                if (part == backupPart) {
+                    if (!TextReplies.isAccepted(buffer, offset, length, true)) {
+                        backupFailed();
+                    }
+                    partDone();
+                    return;
+                }
                 if (part.expectsValues) {
                     countValues(part.valueCount, 1);
                 }
-                if (session.isHead(this)) {
+                if (replicates && (replicateAlways || TextReplies.isAccepted(buffer, offset, length, false))) {
+                    if (sync) {
+                        // The client's reply waits for the backup: keep the master's, then send the replica.
+                        stored.put(buffer, offset, length);
+                        sendBackup();
+                        partDone();
+                        return;
+                    }
+                    session.replicateAsync(replica, replicaKeyOffset, replicaKeyLength);
+                }
+                if (silent) {
+                    emitted = true;
+                } else if (session.isHead(this)) {
                     session.output().put(buffer, offset, length);
                     emitted = true;
                 } else {
@@ -171,14 +224,47 @@ final class PendingCommand implements ReplyQueue.Entry {
         part.failed = true;
         part.failure = failure;
         session.count(Counter.BACKEND_ERRORS, 1);
-        if (kind == Kind.FORWARD) {
-            putServerError(failure);
+        if (kind == Kind.FORWARD && part == backupPart) {
+            backupFailed();
+        } else if (kind == Kind.FORWARD) {
+            if (replicates && replicateAlways) {
+                // A delete reaches the backup whatever became of it on the master.
+                session.replicateAsync(replica, replicaKeyOffset, replicaKeyLength);
+            }
+            if (silent) {
+                emitted = true;
+            } else {
+                putServerError(failure);
+            }
         } else if (kind == Kind.BROADCAST && firstErrorStart < 0) {
             firstErrorStart = stored.writeIndex();
             putServerError(failure);
             firstErrorLength = stored.writeIndex() - firstErrorStart;
         }
         partDone();
+    }
+
+    private void sendBackup() {
+        Backend backup = session.backupFor(replica, replicaKeyOffset, replicaKeyLength);
+        backupPart = addPart(backup, false);
+        if (backup == null) {
+            onPartFailure(backupPart, BackendFailure.UNAVAILABLE);
+            return;
+        }
+        session.count(Counter.REPLICATED, 1);
+        backup.output().put(replica, replica.readIndex(), replica.readable());
+        backup.enqueue(backupPart);
+    }
+
+    /** The sync write did not reach the backup: the client is told, whatever the master said. */
+    private void backupFailed() {
+        session.count(Counter.SYNC_FAILED, 1);
+        stored.clear();
+        if (silent) {
+            emitted = true;
+        } else {
+            stored.putAscii(TextReplies.BACKUP_WRITE_FAILED).put(CRLF);
+        }
     }
 
     private void putServerError(BackendFailure failure) {

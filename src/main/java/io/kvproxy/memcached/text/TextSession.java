@@ -1,5 +1,6 @@
 package io.kvproxy.memcached.text;
 
+import io.kvproxy.memcached.AsyncReplicas;
 import io.kvproxy.memcached.ReplyQueue;
 import io.kvproxy.memcached.text.PendingCommand.Kind;
 import io.kvproxy.memcached.text.PendingCommand.Part;
@@ -39,6 +40,8 @@ public final class TextSession implements ClientSession {
     private final TextRequest request = new TextRequest();
     private final ReplyQueue<PendingCommand> replies;
     private final NoReplySink noReplySink = new NoReplySink();
+    private final AsyncReplicas async;
+    private final AsyncSink asyncSink = new AsyncSink();
 
     public TextSession(ClientChannel channel) {
         this.channel = channel;
@@ -46,6 +49,7 @@ public final class TextSession implements ClientSession {
         this.out = channel.output();
         this.parser = new TextRequestParser(channel.maxPacketBytes());
         this.replies = new ReplyQueue<>(channel, () -> new PendingCommand(this));
+        this.async = new AsyncReplicas(channel);
     }
 
     @Override
@@ -202,7 +206,10 @@ public final class TextSession implements ClientSession {
         if (withData) {
             target.put(in, base + request.dataStart, request.dataLength + 2);
         }
-        send(backend);
+        PendingCommand command = send(backend);
+        if (command != null && route.hasBackup()) {
+            buildReplica(command, in, base);
+        }
     }
 
     private void forwardDelete(Buffer in, int base) {
@@ -212,15 +219,70 @@ public final class TextSession implements ClientSession {
             return;
         }
         backend.output().put(in, base, request.tokenStart[1] + request.tokenLength[1]).put(CRLF);
-        send(backend);
+        PendingCommand command = send(backend);
+        if (command != null && route.hasBackup()) {
+            buildReplica(command, in, base);
+        }
     }
 
-    private void send(Backend backend) {
-        if (request.noreply) {
+    /** Registers the write just sent to {@code backend}; returns its command, or null for an unreplicated noreply. */
+    private PendingCommand send(Backend backend) {
+        if (request.noreply && !route.hasBackup()) {
             backend.enqueue(noReplySink);
+            return null;
+        }
+        PendingCommand command = enqueue(Kind.FORWARD);
+        command.silent = request.noreply;
+        backend.enqueue(command.addPart(backend, false));
+        return command;
+    }
+
+    /**
+     * Builds the request the backup gets once the master accepts the write: cas, add and replace become
+     * set (a CAS token means nothing on another server), the rest are sent as they are, noreply dropped.
+     */
+    private void buildReplica(PendingCommand command, Buffer in, int base) {
+        TextCommand word = request.command;
+        Buffer replica = command.startReplica(word == TextCommand.DELETE, isSync(in, base));
+        int lastToken = switch (word) {
+            case SET, ADD, REPLACE, CAS, APPEND, PREPEND -> 4;
+            case INCR, DECR, TOUCH -> 2;
+            default -> 1;
+        };
+        if (word == TextCommand.SET || word == TextCommand.ADD || word == TextCommand.REPLACE || word == TextCommand.CAS) {
+            replica.putAscii("set ");
         } else {
-            PendingCommand command = enqueue(Kind.FORWARD);
-            backend.enqueue(command.addPart(backend, false));
+            replica.put(word.word()).put(SPACE);
+        }
+        command.replicaKey(replica.writeIndex(), request.tokenLength[1]);
+        int from = base + request.tokenStart[1];
+        replica.put(in, from, base + request.tokenStart[lastToken] + request.tokenLength[lastToken] - from).put(CRLF);
+        if (word.isStorage()) {
+            replica.put(in, base + request.dataStart, request.dataLength + 2);
+        }
+    }
+
+    private boolean isSync(Buffer in, int base) {
+        byte[] prefix = route.syncPrefix();
+        return prefix.length > 0 && request.tokenLength[1] >= prefix.length && in.regionEquals(base + request.tokenStart[1], prefix);
+    }
+
+    /** The backup connection for a replica's key, or null when no backup server is available. */
+    Backend backupFor(Buffer replica, int keyOffset, int keyLength) {
+        Backend backup = route.backendFor(ClusterRole.BACKUP, BACKEND_KIND, replica, keyOffset, keyLength);
+        return backup != null && backup.isAvailable() ? backup : null;
+    }
+
+    /** Sends a replica now and lets the client's reply go; the outcome is only counted. */
+    void replicateAsync(Buffer replica, int keyOffset, int keyLength) {
+        Backend backup = backupFor(replica, keyOffset, keyLength);
+        if (backup == null) {
+            async.unsent();
+            return;
+        }
+        if (async.reserve()) {
+            backup.output().put(replica, replica.readIndex(), replica.readable());
+            backup.enqueue(asyncSink);
         }
     }
 
@@ -315,6 +377,24 @@ public final class TextSession implements ClientSession {
     /** A backend answered the last part of some command: emit what is now in order. */
     void onCommandDone() {
         replies.emitReady();
+    }
+
+    /** Receives the backup's answers to asynchronous replicas; counts them, even after the client has gone. */
+    private final class AsyncSink implements TextReplyReceiver {
+        @Override
+        public boolean expectsValues() {
+            return false;
+        }
+
+        @Override
+        public void onReply(Buffer buffer, int offset, int length) {
+            async.answered(TextReplies.isAccepted(buffer, offset, length, true));
+        }
+
+        @Override
+        public void onFailure(BackendFailure failure) {
+            async.failed(failure.message());
+        }
     }
 
     /** Receives the replies of noreply requests, which the client asked not to see. */

@@ -6,6 +6,7 @@ import io.kvproxy.config.ProxySettings;
 import io.kvproxy.net.ClientSlots;
 import io.kvproxy.net.Clock;
 import io.kvproxy.net.CpuAffinity;
+import io.kvproxy.net.HealthMonitor;
 import io.kvproxy.net.Worker;
 import io.kvproxy.net.WorkerContext;
 import io.kvproxy.route.Distribution;
@@ -43,6 +44,8 @@ public final class Daemon {
     private final List<Worker> workers = new ArrayList<>();
     private final List<Thread> threads = new ArrayList<>();
     private ServerSocketChannel listener;
+    private HealthMonitor health;
+    private Thread healthThread;
     private ProxyState state;
 
     public Daemon(ProxyConfig config, Protocol protocol, String version) {
@@ -85,6 +88,12 @@ public final class Daemon {
         for (int i = 0; i < settings.threadCount(); i++) {
             workers.add(new Worker(i, context, counters.get(i)));
         }
+        health = new HealthMonitor(topology, protocol, settings.failoverThreshold(),
+                TimeUnit.SECONDS.toMillis(settings.failoverIntervalSeconds()), settings.connectTimeoutMillis(),
+                settings.recvTimeoutMillis(), settings.maxPacketBytes());
+        healthThread = new Thread(health, "kvproxy-health");
+        healthThread.setDaemon(true);
+        healthThread.start();
         for (Worker worker : workers) {
             Thread thread = new Thread(worker, "kvproxy-worker-" + worker.index());
             threads.add(thread);
@@ -100,6 +109,10 @@ public final class Daemon {
 
     /** Stops accepting, lets in-flight requests finish (up to 5 s), and waits for the workers to exit. */
     public void stop() {
+        if (health != null) {
+            health.stop();
+            healthThread.interrupt();
+        }
         for (Worker worker : workers) {
             worker.stop(STOP_GRACE_NANOS);
         }

@@ -64,6 +64,8 @@ final class BackendConnection implements Backend {
     /** CONNECTING: when the connect gives up. DOWN: when to try again. */
     private long stateDeadlineNanos;
     private long retryDelayNanos = FIRST_RETRY_NANOS;
+    /** When bytes last arrived: a server still streaming replies is slow, not hung. */
+    private long lastProgressNanos;
     private boolean dirty;
 
     BackendConnection(Worker worker, InetSocketAddress address, ServerHealth health, ReplyFramer framer,
@@ -157,6 +159,7 @@ final class BackendConnection implements Backend {
 
     private void onConnected() {
         transition(State.CONNECTED);
+        lastProgressNanos = worker.nanoTime();
         retryDelayNanos = FIRST_RETRY_NANOS;
         key.interestOps(SelectionKey.OP_READ);
         log.info("backend {} connected (worker {})", addressText, worker.index());
@@ -178,6 +181,9 @@ final class BackendConnection implements Backend {
         if (read < 0) {
             fail(nowNanos, "closed by server", true);
             return;
+        }
+        if (read > 0) {
+            lastProgressNanos = nowNanos;
         }
         deliverReplies(nowNanos);
         if (state == State.CONNECTED && read == 0 && in.readable() == in.maxCapacity()) {
@@ -251,6 +257,10 @@ final class BackendConnection implements Backend {
             default -> {
             }
         }
+        if (state == State.CONNECTED && nowNanos - lastProgressNanos < recvTimeoutNanos) {
+            // Replies are still arriving: requests behind a large one wait their turn, not a timeout.
+            return;
+        }
         PendingReply expired;
         while ((expired = fifo.expireNext(nowNanos)) != null) {
             health.recordFailure();
@@ -261,6 +271,9 @@ final class BackendConnection implements Backend {
     /** When {@link #onTimer} next has something to do. */
     long nextDeadline() {
         long deadline = fifo.nextDeadline();
+        if (state == State.CONNECTED && deadline != Long.MAX_VALUE) {
+            deadline = Math.max(deadline, lastProgressNanos + recvTimeoutNanos);
+        }
         if (state == State.CONNECTING || state == State.DOWN) {
             deadline = Math.min(deadline, stateDeadlineNanos);
         }

@@ -23,6 +23,12 @@ import org.slf4j.LoggerFactory;
 final class ClientConnection implements ClientChannel {
 
     private static final Logger log = LoggerFactory.getLogger(ClientConnection.class);
+    /**
+     * Reply bytes a client may leave unread before it is disconnected. The session stops taking requests
+     * long before (at 4 MiB), so only replies already in flight can pile up this far: a client that has
+     * stopped reading.
+     */
+    static final int MIN_OUTPUT_LIMIT = 64 * 1024 * 1024;
 
     /**
      * Legal moves: OPEN → CLOSING (quit or a fatal protocol error: write what is pending, then close) →
@@ -47,6 +53,7 @@ final class ClientConnection implements ClientChannel {
     private final Buffer in;
     private final Buffer out;
     private final ClientSession session;
+    private final long outputLimitBytes;
     private State state = State.OPEN;
     private String closeReason;
     private boolean dirty;
@@ -62,6 +69,7 @@ final class ClientConnection implements ClientChannel {
         // A request may be max_packet of value plus its command line (or a get line of max_packet).
         this.in = new Buffer(16 * 1024, maxPacketBytes + 16 * 1024);
         this.out = new Buffer(16 * 1024, Integer.MAX_VALUE - 64);
+        this.outputLimitBytes = Math.max(MIN_OUTPUT_LIMIT, 4L * maxPacketBytes);
         this.key = worker.register(channel, SelectionKey.OP_READ, this);
         this.lastActiveNanos = worker.nanoTime();
         this.session = worker.protocol().openSession(this);
@@ -189,6 +197,12 @@ final class ClientConnection implements ClientChannel {
         }
         if (!out.isEmpty()) {
             bytesOut += out.writeTo(channel);
+        }
+        if (out.readable() > outputLimitBytes) {
+            log.warn("client {} disconnected: {} reply bytes unread (limit {}); it has stopped reading", peer,
+                    out.readable(), outputLimitBytes);
+            close("output limit: client not reading");
+            return;
         }
         if (out.isEmpty()) {
             out.shrink();

@@ -7,6 +7,8 @@ import io.kvproxy.route.Distribution;
 import io.kvproxy.route.HashFunction;
 import io.kvproxy.route.Ring;
 import io.kvproxy.route.RingNode;
+import java.io.ByteArrayOutputStream;
+import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -87,6 +89,73 @@ class RoutingIT {
         assertTrue(perServer[0] > 0 && perServer[1] > 0 && perServer[2] > 0);
     }
 
+    /**
+     * hash_tag in every lookup, seen from the servers: keys that share a tag are stored on one server, and
+     * a text multi-get and a binary GETKQ run over them reach that server only (its cmd_get rises by the
+     * key count, the others' not at all), although without the tag the keys live on different servers.
+     */
+    @Test
+    void aHashTagKeepsTaggedKeysAndTheirMultiGetsOnOneServer() throws Exception {
+        List<MemcachedServer> master = startServers(3);
+        startProxy("", "[memcached]\nextension = memcached.jar\nhosts = master\nhash_tag = \"{}\"\n"
+                + KvproxyProcess.cluster("master", master));
+        List<RingNode> nodes = List.of(new RingNode("1", 100, 0), new RingNode("2", 100, 1), new RingNode("3", 100, 2));
+        Ring untagged = Ring.build(Distribution.KETAMA, HashFunction.MD5, null, nodes);
+        List<String> keys = List.of("{a}1", "{a}2", "{a}3");
+        assertTrue(keys.stream().map(key -> untagged.serverFor(key.getBytes(StandardCharsets.US_ASCII))).distinct().count() > 1,
+                "without the tag these keys should live on different servers");
+        int owner = untagged.serverFor("a".getBytes(StandardCharsets.US_ASCII)); // the tag: only "a" is hashed
+        StringBuilder expected = new StringBuilder();
+        try (RawClient c = new RawClient(proxy.port())) {
+            for (String key : keys) {
+                assertEquals("STORED\r\n", c.call("set " + key + " 0 0 " + key.length() + "\r\n" + key + "\r\n", "\r\n"));
+                expected.append("VALUE ").append(key).append(" 0 ").append(key.length()).append("\r\n").append(key).append("\r\n");
+            }
+        }
+        for (String key : keys) {
+            for (int s = 0; s < master.size(); s++) {
+                assertEquals(s == owner, get(master.get(s), key).startsWith("VALUE"), key + " on server " + s);
+            }
+        }
+
+        long[] before = cmdGets(master);
+        try (RawClient c = new RawClient(proxy.port())) {
+            assertEquals(expected + "END\r\n", c.call("get " + String.join(" ", keys) + "\r\n", "END\r\n"));
+        }
+        long[] afterText = cmdGets(master);
+        try (Socket binary = new Socket("127.0.0.1", proxy.port())) {
+            binary.setSoTimeout(5000);
+            ByteArrayOutputStream run = new ByteArrayOutputStream();
+            for (int i = 0; i < keys.size(); i++) {
+                run.writeBytes(BinaryPackets.request(BinaryPackets.GETKQ, new byte[0], keys.get(i), "", i + 1));
+            }
+            run.writeBytes(BinaryPackets.request(BinaryPackets.NOOP, new byte[0], "", "", 99));
+            binary.getOutputStream().write(run.toByteArray());
+            List<BinaryPackets.Reply> replies = BinaryPackets.readUntilOpaque(binary.getInputStream(), 99);
+            assertEquals(keys, replies.subList(0, keys.size()).stream().map(BinaryPackets.Reply::key).toList(), replies.toString());
+            assertEquals(keys, replies.subList(0, keys.size()).stream().map(BinaryPackets.Reply::value).toList(), replies.toString());
+        }
+        long[] afterBinary = cmdGets(master);
+        for (int s = 0; s < master.size(); s++) {
+            long expectedGets = s == owner ? keys.size() : 0;
+            assertEquals(expectedGets, afterText[s] - before[s], "text multi-get keys asked of server " + s);
+            assertEquals(expectedGets, afterBinary[s] - afterText[s], "binary GETKQ keys asked of server " + s);
+        }
+    }
+
+    /** Each server's cmd_get: the keys it has been asked for. */
+    private static long[] cmdGets(List<MemcachedServer> servers) throws Exception {
+        long[] counts = new long[servers.size()];
+        for (int s = 0; s < servers.size(); s++) {
+            try (RawClient direct = new RawClient(servers.get(s).port())) {
+                String stats = direct.call("stats\r\n", "END\r\n");
+                counts[s] = stats.lines().filter(line -> line.startsWith("STAT cmd_get ")).mapToLong(line -> Long.parseLong(line.substring(13)))
+                        .findFirst().orElseThrow(() -> new AssertionError("no cmd_get in " + stats));
+            }
+        }
+        return counts;
+    }
+
     @Test
     void readsGoToHostsReadWhileGetsAndWritesGoToHosts() throws Exception {
         List<MemcachedServer> master = startServers(2);
@@ -151,6 +220,23 @@ class RoutingIT {
                 assertTrue(third.isClosedByPeer());
             }
             assertEquals("VERSION 0.1.0\r\n", first.call("version\r\n", "\r\n"));
+        }
+    }
+
+    @Test
+    void aClientThatStopsReadingIsDisconnectedWithoutStallingOthers() throws Exception {
+        List<MemcachedServer> master = startServers(1);
+        startProxy("thread_count = 1", "[memcached]\nextension = memcached.jar\nhosts = master\n" + KvproxyProcess.cluster("master", master));
+        String value = "v".repeat(1024 * 1024);
+        try (RawClient writer = new RawClient(proxy.port())) {
+            assertEquals("STORED\r\n", writer.call("set big:a 0 0 " + value.length() + "\r\n" + value + "\r\n", "\r\n"));
+        }
+        try (RawClient stalled = new RawClient(proxy.port()); RawClient other = new RawClient(proxy.port())) {
+            stalled.send("get big:a\r\n".repeat(200));
+            assertTrue(Await.until(java.time.Duration.ofSeconds(20), () -> proxy.log().contains("has stopped reading")), proxy.log());
+            // The same worker keeps serving everyone else.
+            assertEquals("VERSION 0.1.0\r\n", other.call("version\r\n", "\r\n"));
+            assertTrue(other.call("get big:a\r\n", "END\r\n").startsWith("VALUE big:a 0 1048576\r\n"));
         }
     }
 

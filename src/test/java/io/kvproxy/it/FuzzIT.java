@@ -1,0 +1,170 @@
+package io.kvproxy.it;
+
+import static io.kvproxy.it.BinaryPackets.*;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.net.SocketTimeoutException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Mutated request streams, from a fixed seed so a failure can be replayed: whatever a client sends, no
+ * worker fails, no backend connection falls out of step (a valid request afterwards gets its own correct
+ * reply), and the daemon's memory stays bounded.
+ */
+@Timeout(180)
+class FuzzIT {
+
+    private static final long SEED = 20261121L;
+    private static final int ITERATIONS = 2000;
+
+    @TempDir
+    static Path dir;
+    static final List<MemcachedServer> servers = new ArrayList<>();
+    static KvproxyProcess proxy;
+
+    @BeforeAll
+    static void start() throws Exception {
+        for (int i = 0; i < 2; i++) {
+            servers.add(MemcachedServer.start());
+        }
+        int port = MemcachedServer.freePort();
+        proxy = KvproxyProcess.start(dir, port, KvproxyProcess.config(port, dir, "max_packet = 1",
+                "[memcached]\nextension = memcached.jar\nhosts = master\n\n" + KvproxyProcess.cluster("master", servers)));
+    }
+
+    @AfterAll
+    static void stop() throws Exception {
+        if (proxy != null) {
+            proxy.stop();
+        }
+        for (MemcachedServer server : servers) {
+            server.close();
+        }
+    }
+
+    private static byte[] textSeed(Random random) {
+        String[] requests = {
+            "set fz:a 0 0 5\r\nhello\r\n", "get fz:a fz:b fz:c\r\n", "gets fz:a\r\n", "add fz:b 3 0 2 noreply\r\nbb\r\n",
+            "incr fz:n 5\r\n", "delete fz:b\r\n", "touch fz:a 10\r\n", "gat 10 fz:a fz:b\r\n", "cas fz:a 0 0 1 12\r\nx\r\n",
+            "append fz:a 0 0 1\r\n!\r\n", "version\r\n", "stats\r\n", "verbosity 1\r\n", "flush_all 0 noreply\r\n", "status\r\n"};
+        StringBuilder stream = new StringBuilder();
+        for (int i = 0, n = 1 + random.nextInt(12); i < n; i++) {
+            stream.append(requests[random.nextInt(requests.length)]);
+        }
+        return stream.toString().getBytes(StandardCharsets.ISO_8859_1);
+    }
+
+    private static byte[] binarySeed(Random random) {
+        ByteArrayOutputStream stream = new ByteArrayOutputStream();
+        for (int i = 0, n = 1 + random.nextInt(12); i < n; i++) {
+            switch (random.nextInt(7)) {
+                case 0 -> stream.writeBytes(request(SET, flagsAndExpiry(1, 0), "fz:x", "value", i));
+                case 1 -> stream.writeBytes(request(GETKQ, new byte[0], "fz:x", "", i));
+                case 2 -> stream.writeBytes(request(GETQ, new byte[0], "fz:none", "", i));
+                case 3 -> stream.writeBytes(request(INCREMENT, arithmetic(1, 5, 0), "fz:c", "", i));
+                case 4 -> stream.writeBytes(request(DELETEQ, new byte[0], "fz:x", "", i));
+                case 5 -> stream.writeBytes(request(SETQ, flagsAndExpiry(0, 0), "fz:y", "v".repeat(random.nextInt(300)), i));
+                default -> stream.writeBytes(request(NOOP, new byte[0], "", "", i));
+            }
+        }
+        return stream.toByteArray();
+    }
+
+    /** Flips, inserts, deletes, duplicates, truncates or corrupts length fields. */
+    private static byte[] mutate(byte[] seed, Random random) {
+        List<Byte> bytes = new ArrayList<>();
+        for (byte b : seed) {
+            bytes.add(b);
+        }
+        for (int m = 0, n = 1 + random.nextInt(4); m < n && !bytes.isEmpty(); m++) {
+            int at = random.nextInt(bytes.size());
+            switch (random.nextInt(6)) {
+                case 0 -> bytes.set(at, (byte) random.nextInt(256));
+                case 1 -> bytes.add(at, (byte) random.nextInt(256));
+                case 2 -> bytes.remove(at);
+                case 3 -> bytes.subList(at, bytes.size()).clear();
+                case 4 -> bytes.add(at, (byte) "0123456789 \r\n".charAt(random.nextInt(13)));
+                default -> {
+                    for (int i = 0; i < 4 && at + i < bytes.size(); i++) {
+                        bytes.set(at + i, (byte) 0xff);
+                    }
+                }
+            }
+        }
+        byte[] result = new byte[bytes.size()];
+        for (int i = 0; i < result.length; i++) {
+            result[i] = bytes.get(i);
+        }
+        return result;
+    }
+
+    /** Sends garbage and reads whatever comes for a moment; the connection may be closed by the proxy. */
+    private static void throwAt(byte[] garbage) throws IOException {
+        try (Socket socket = new Socket()) {
+            socket.connect(new InetSocketAddress("127.0.0.1", proxy.port()), 2000);
+            socket.setSoTimeout(50);
+            try {
+                socket.getOutputStream().write(garbage);
+                socket.shutdownOutput();
+                InputStream in = socket.getInputStream();
+                byte[] buffer = new byte[65536];
+                while (in.read(buffer) >= 0) {
+                    // drain until closed or quiet
+                }
+            } catch (SocketTimeoutException | java.net.SocketException e) {
+                // A quiet or reset connection is a fine answer to garbage.
+            }
+        }
+    }
+
+    @Test
+    void mutatedStreamsNeverBreakAWorkerOrABackend() throws Exception {
+        Random random = new Random(SEED);
+        for (int i = 0; i < ITERATIONS; i++) {
+            byte[] seed = i % 2 == 0 ? textSeed(random) : binarySeed(random);
+            throwAt(mutate(seed, random));
+            if (i % 50 == 49) {
+                assertStillInStep(i);
+            }
+        }
+        String log = proxy.log();
+        assertFalse(log.contains("internal error") || log.contains("failed and is closed") || log.contains("failed and stops"), log);
+        assertFalse(log.contains("unparseable reply") || log.contains("unexpected data from server"), "a backend fell out of step:\n" + log);
+        long residentKb = Long.parseLong(Files.readAllLines(Path.of("/proc/" + proxy.pid() + "/status")).stream()
+                .filter(line -> line.startsWith("VmRSS:")).findFirst().orElseThrow().replaceAll("\\D", ""));
+        assertTrue(residentKb < 600 * 1024, "resident memory " + residentKb + " kB");
+    }
+
+    /** A valid text and binary request on fresh connections get their own, correct replies. */
+    private static void assertStillInStep(int iteration) throws Exception {
+        try (RawClient c = new RawClient(proxy.port())) {
+            String value = "check" + iteration;
+            assertEquals("STORED\r\n", c.call("set fz:check 0 0 " + value.length() + "\r\n" + value + "\r\n", "\r\n"));
+            assertEquals("VALUE fz:check 0 " + value.length() + "\r\n" + value + "\r\nEND\r\n", c.call("get fz:check\r\n", "END\r\n"));
+        }
+        try (Socket socket = new Socket("127.0.0.1", proxy.port())) {
+            socket.setSoTimeout(5000);
+            socket.getOutputStream().write(request(GETK, new byte[0], "fz:check", "", 4242));
+            BinaryPackets.Reply reply = read(socket.getInputStream());
+            assertEquals(4242, reply.opaque());
+            assertEquals("check" + iteration, reply.value());
+        }
+    }
+}

@@ -262,9 +262,16 @@ final class BackendConnection implements Backend {
             return;
         }
         PendingReply expired;
+        boolean anyExpired = false;
         while ((expired = fifo.expireNext(nowNanos)) != null) {
+            anyExpired = true;
             health.recordFailure();
             expired.onFailure(BackendFailure.TIMEOUT);
+        }
+        if (anyExpired && state == State.CONNECTED && !in.isEmpty()) {
+            // Part of a reply arrived, then nothing for recv_timeout: whatever comes next cannot be trusted
+            // to line up with the requests, so start over on a fresh connection.
+            fail(nowNanos, "reply stalled mid-way for " + recvTimeoutNanos / 1_000_000 + " ms", false);
         }
     }
 

@@ -47,6 +47,9 @@ public final class TextReplyFramer implements ReplyFramer {
             if (in.regionEquals(lineStart, VALUE)) {
                 long dataLength = valueLength(in, lineStart, lineStart + lineLength);
                 long blockEnd = lineEnd + dataLength + 2;
+                if (blockEnd - base > in.maxCapacity()) {
+                    throw new MalformedReplyException("VALUE of " + dataLength + " bytes is larger than max_packet");
+                }
                 if (blockEnd > in.writeIndex()) {
                     return 0;
                 }

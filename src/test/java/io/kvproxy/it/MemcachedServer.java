@@ -26,10 +26,15 @@ final class MemcachedServer implements AutoCloseable {
     }
 
     static MemcachedServer start() throws IOException, InterruptedException {
+        return start(0);
+    }
+
+    /** A fresh memcached on {@code port} (0: any free port), e.g. to restart one that was killed. */
+    static MemcachedServer start(int fixedPort) throws IOException, InterruptedException {
         String binary = find("memcached");
         IOException last = null;
         for (int attempt = 0; attempt < 5; attempt++) {
-            int port = freePort();
+            int port = fixedPort != 0 ? fixedPort : freePort();
             List<String> command = new ArrayList<>(List.of(binary, "-l", "127.0.0.1", "-p", Integer.toString(port),
                     "-U", "0", "-m", "64", "-c", "4096", "-I", "2m"));
             if ("root".equals(System.getProperty("user.name"))) {

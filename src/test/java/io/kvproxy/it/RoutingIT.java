@@ -241,6 +241,23 @@ class RoutingIT {
     }
 
     @Test
+    void aClientSilentMidRequestIsClosedAfterIdleTimeout() throws Exception {
+        List<MemcachedServer> master = startServers(1);
+        startProxy("idle_timeout = 1", "[memcached]\nextension = memcached.jar\nhosts = master\n" + KvproxyProcess.cluster("master", master));
+        try (RawClient half = new RawClient(proxy.port())) {
+            half.send("set idle:a 0 0 10\r\nabc");
+            long started = System.nanoTime();
+            half.setReadTimeoutMillis(5000);
+            assertTrue(half.isClosedByPeer());
+            long waitedMillis = (System.nanoTime() - started) / 1_000_000;
+            assertTrue(waitedMillis >= 500 && waitedMillis < 4000, "closed after " + waitedMillis + " ms");
+        }
+        try (RawClient next = new RawClient(proxy.port())) {
+            assertEquals("VERSION 0.1.0\r\n", next.call("version\r\n", "\r\n"));
+        }
+    }
+
+    @Test
     void cpuAffinityRunsOneWorkerPerCore() throws Exception {
         List<MemcachedServer> master = startServers(1);
         startProxy("cpu_affinity = on\nthread_count = 7", "[memcached]\nextension = memcached.jar\nhosts = master\n"

@@ -17,7 +17,7 @@ import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Faults under a steady pipelined load: one server hangs (SIGSTOP) and resumes, another dies (SIGKILL) and
+ * Faults under a steady pipelined load (three text clients and one binary): one server hangs (SIGSTOP) and resumes, another dies (SIGKILL) and
  * is restarted on its port. Every key is written once with a value of its own, so any read that is not
  * that value, a miss (data lost with a dead server or keys moved), or an error is a reply given to the
  * wrong request. Every request must get exactly one reply, and on time.
@@ -88,6 +88,9 @@ class LoadFaultIT {
             clients.add(thread);
             thread.start();
         }
+        Thread binaryClient = new Thread(() -> binaryLoad(port, running, hits, misses, errors, slowestBatchMillis, wrong), "load-binary");
+        clients.add(binaryClient);
+        binaryClient.start();
         MemcachedServer hung = servers.get(1);
         MemcachedServer killed = servers.get(2);
         assertTrue(Await.until(Duration.ofSeconds(5), () -> hits.get() > 500));
@@ -113,6 +116,54 @@ class LoadFaultIT {
         assertTrue(errors.get() > 0, "the faults should have produced errors");
         // A batch is one write of 41 requests; with recv_timeout 200 ms a hung server delays it by about that.
         assertTrue(slowestBatchMillis.get() < 3000, "slowest batch " + slowestBatchMillis.get() + " ms");
+    }
+
+    /** A binary client: batches of SET and GETK per key, then NOOP; each reply checked by its opaque. */
+    private static void binaryLoad(int port, AtomicBoolean running, AtomicLong hits, AtomicLong misses, AtomicLong errors,
+                                   AtomicLong slowestBatchMillis, ConcurrentLinkedQueue<String> wrong) {
+        try (java.net.Socket socket = new java.net.Socket("127.0.0.1", port)) {
+            socket.setSoTimeout(10_000);
+            java.io.InputStream in = socket.getInputStream();
+            for (int batch = 0; running.get(); batch++) {
+                java.io.ByteArrayOutputStream requests = new java.io.ByteArrayOutputStream();
+                int opaque = batch * 1000;
+                for (int i = 0; i < BATCH; i++) {
+                    String key = "lfb:" + batch + ":" + i;
+                    requests.writeBytes(BinaryPackets.request(BinaryPackets.SET, BinaryPackets.flagsAndExpiry(0, 0), key, key, opaque + 2 * i));
+                    requests.writeBytes(BinaryPackets.request(BinaryPackets.GETK, new byte[0], key, "", opaque + 2 * i + 1));
+                }
+                requests.writeBytes(BinaryPackets.request(BinaryPackets.NOOP, new byte[0], "", "", opaque + 999));
+                long started = System.nanoTime();
+                socket.getOutputStream().write(requests.toByteArray());
+                List<BinaryPackets.Reply> replies = BinaryPackets.readUntilOpaque(in, opaque + 999);
+                slowestBatchMillis.accumulateAndGet((System.nanoTime() - started) / 1_000_000, Math::max);
+                if (replies.size() != 2 * BATCH + 1) {
+                    wrong.add("binary batch " + batch + ": " + replies.size() + " replies");
+                    return;
+                }
+                for (int i = 0; i < BATCH; i++) {
+                    String key = "lfb:" + batch + ":" + i;
+                    BinaryPackets.Reply set = replies.get(2 * i);
+                    BinaryPackets.Reply get = replies.get(2 * i + 1);
+                    if (set.opaque() != opaque + 2 * i || (set.status() != 0 && set.status() != 0x86)) {
+                        wrong.add(key + " binary set: " + set);
+                    }
+                    if (get.opaque() != opaque + 2 * i + 1) {
+                        wrong.add(key + " binary get has another request's opaque: " + get);
+                    } else if (get.status() == 0 && get.key().equals(key) && get.value().equals(key)) {
+                        hits.incrementAndGet();
+                    } else if (get.status() == 1) {
+                        misses.incrementAndGet();
+                    } else if (get.status() == 0x86) {
+                        errors.incrementAndGet();
+                    } else {
+                        wrong.add(key + " binary get: " + get);
+                    }
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            wrong.add("binary client failed: " + e);
+        }
     }
 
     /** Checks a batch's replies: per key, a set reply then a get reply, each of the allowed kinds. */

@@ -15,9 +15,9 @@ import java.util.regex.Pattern;
 final class ClusterSectionReader {
 
     /** Ids are written into ring point names ({@code "<id>-<i>"}) and into {@code status}: no spaces. */
-    private static final Pattern ID = Pattern.compile("[A-Za-z0-9_.:-]+");
+    static final Pattern ID = Pattern.compile("[A-Za-z0-9_.:-]+");
     private static final Pattern NUMBER = Pattern.compile("[0-9]{1,9}");
-    private static final int MAX_WEIGHT = 10000;
+    static final int MAX_WEIGHT = 10000;
 
     private ClusterSectionReader() {
     }

@@ -18,5 +18,10 @@
  * </ul>
  *
  * <p>{@link io.kvproxy.config.ConfigLoader} is the entry point; the readers behind it are package-private.
+ *
+ * <p>{@link io.kvproxy.config.TwemproxyImport} is the other way in: it writes the INI for a twemproxy
+ * (nutcracker) YAML file ({@code kvproxy --import-twemproxy}), keeping every key's placement, and
+ * names what it cannot translate. It reads twemproxy's small YAML subset itself
+ * ({@code TwemproxyYaml}) and produces text that this package's loader then accepts.
  */
 package io.kvproxy.config;

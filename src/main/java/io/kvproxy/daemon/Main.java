@@ -3,6 +3,7 @@ package io.kvproxy.daemon;
 import io.kvproxy.config.ConfigException;
 import io.kvproxy.config.ConfigLoader;
 import io.kvproxy.config.ProxyConfig;
+import io.kvproxy.config.TwemproxyImport;
 import io.kvproxy.daemon.ExtensionLoader.ExtensionException;
 import io.kvproxy.spi.InvalidSettingException;
 import io.kvproxy.spi.Protocol;
@@ -10,11 +11,14 @@ import io.kvproxy.spi.ProtocolProvider;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.util.List;
 
 /**
- * The command line: {@code kvproxy [-t] [-c FILE] [--pid-file FILE]}. Exit codes: 0 success, 1 bad config
- * or failure to start, 2 bad usage.
+ * The command line: {@code kvproxy [-t] [-c FILE] [--pid-file FILE]}, or
+ * {@code kvproxy --import-twemproxy FILE [--pool NAME]} to translate a twemproxy configuration. Exit
+ * codes: 0 success, 1 bad config or failure to start (or nothing translated), 2 bad usage.
  */
 public final class Main {
 
@@ -36,8 +40,22 @@ public final class Main {
         Path configFile = home.resolve("etc/kvproxy.ini");
         Path pidFile = null;
         boolean checkOnly = false;
+        Path twemproxyFile = null;
+        String pool = null;
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
+                case "--import-twemproxy" -> {
+                    if (++i == args.length) {
+                        return usage(err, "--import-twemproxy needs a file");
+                    }
+                    twemproxyFile = Path.of(args[i]);
+                }
+                case "--pool" -> {
+                    if (++i == args.length) {
+                        return usage(err, "--pool needs a pool name");
+                    }
+                    pool = args[i];
+                }
                 case "-t", "--test-conf" -> checkOnly = true;
                 case "-c", "--conf-file" -> {
                     if (++i == args.length) {
@@ -64,6 +82,11 @@ public final class Main {
                 }
             }
         }
+        if (twemproxyFile != null) {
+            return importTwemproxy(twemproxyFile, pool, out, err);
+        } else if (pool != null) {
+            return usage(err, "--pool goes with --import-twemproxy");
+        }
         ProxyConfig config;
         Protocol protocol;
         try {
@@ -85,6 +108,52 @@ public final class Main {
         return serve(config, protocol, pidFile, out, err);
     }
 
+    /**
+     * Prints the kvproxy INI for the pools of a twemproxy file (or the one named) on {@code out}, and
+     * what could not be translated on {@code err} (the INI carries it too, as comments). 0 when a pool
+     * was translated, 1 when the file cannot be read, is not a valid twemproxy configuration, or no
+     * chosen pool can be translated.
+     */
+    private static int importTwemproxy(Path file, String poolName, PrintStream out, PrintStream err) {
+        String yaml;
+        try {
+            yaml = Files.readString(file);
+        } catch (NoSuchFileException e) {
+            err.println("kvproxy: cannot read twemproxy configuration '" + file + "': no such file");
+            return 1;
+        } catch (IOException e) {
+            err.println("kvproxy: cannot read twemproxy configuration '" + file + "': " + e);
+            return 1;
+        }
+        List<TwemproxyImport.PoolTranslation> pools;
+        try {
+            pools = TwemproxyImport.translate(yaml, file);
+        } catch (ConfigException e) {
+            err.println("kvproxy: '" + file + "' is not a valid twemproxy configuration:");
+            e.problems().forEach(problem -> err.println("  " + problem));
+            return 1;
+        }
+        if (poolName != null) {
+            pools = pools.stream().filter(pool -> pool.pool().equals(poolName)).toList();
+            if (pools.isEmpty()) {
+                err.println("kvproxy: '" + file + "' has no pool named '" + poolName + "'");
+                return 1;
+            }
+        }
+        for (TwemproxyImport.PoolTranslation pool : pools) {
+            String verdict = pool.ini().isPresent() ? "translated" : "NOT translated";
+            err.println("kvproxy: pool " + pool.pool() + ": " + verdict
+                    + (pool.notes().isEmpty() ? "" : "; " + (pool.ini().isPresent() ? "notes:" : "because:")));
+            pool.notes().forEach(note -> err.println("  " + note.format(file)));
+        }
+        boolean anyTranslated = pools.stream().anyMatch(pool -> pool.ini().isPresent());
+        if (anyTranslated) {
+            out.print(TwemproxyImport.render(pools, file));
+            out.flush();
+        }
+        return anyTranslated ? 0 : 1;
+    }
+
     private static Protocol loadProtocol(ProxyConfig config) throws ConfigException, ExtensionException {
         String section = config.extension().protocol();
         Path jar = config.proxy().extPath().resolve(config.extension().jar());
@@ -92,7 +161,7 @@ public final class Main {
         try {
             return provider.create(config.extension().protocolSettings());
         } catch (InvalidSettingException e) {
-            throw new ConfigException(java.util.List.of(ConfigException.problem(config.file(),
+            throw new ConfigException(List.of(ConfigException.problem(config.file(),
                     config.lineOf(section, e.key()), section, e.key(), e.getMessage())));
         }
     }
@@ -149,9 +218,14 @@ public final class Main {
             stream.println("kvproxy: " + problem);
         }
         stream.println("usage: kvproxy [-t] [-c FILE] [--pid-file FILE] [-v] [-h]");
+        stream.println("       kvproxy --import-twemproxy FILE [--pool NAME]");
         stream.println("  -t          check the configuration and exit (0: ok, 1: problems listed)");
         stream.println("  -c FILE     configuration file (default: etc/kvproxy.ini under the install root)");
         stream.println("  --pid-file  write the process id there while running");
+        stream.println("  --import-twemproxy FILE  print the kvproxy INI equivalent to the pools of a twemproxy");
+        stream.println("              (nutcracker) YAML file, one INI per pool; what cannot be translated is");
+        stream.println("              listed on stderr and as comments in the INI");
+        stream.println("  --pool NAME translate only that pool of the twemproxy file");
         return problem == null ? 0 : 2;
     }
 }

@@ -12,8 +12,9 @@ import java.util.List;
  * <ul>
  *   <li>{@link #ketama}: twemproxy's (libmemcached's) weighted ketama, md5 of {@code "<name>-<i>"},
  *       four points per digest;</li>
- *   <li>{@link #kvproxy}: the original kvproxy ring, crc32 of {@code "<name>-<i>"}, one point per unit
- *       of weight, a later node overwriting an earlier one's point of equal value.</li>
+ *   <li>{@link #kvproxy}: the original kvproxy ring, crc32 of {@code "<id>-<i>"}, one point per unit
+ *       of weight, a later node overwriting an earlier one's point of equal value; an all-digit id is
+ *       written as the integer it is ({@link #kvproxyId}).</li>
  * </ul>
  * Points are stored with the sign bit flipped, so plain int comparison orders them as unsigned.
  */
@@ -47,7 +48,7 @@ final class PointContinuum implements Continuum {
         for (int n = 0; n < nodes.size(); n++) {
             RingNode node = nodes.get(n);
             for (int digestIndex = 0; digestIndex < counts[n] / KETAMA_POINTS_PER_DIGEST; digestIndex++) {
-                byte[] digest = Md5Hash.digest(pointName(node, digestIndex));
+                byte[] digest = Md5Hash.digest(pointName(node.name(), digestIndex));
                 for (int word = 0; word < KETAMA_POINTS_PER_DIGEST; word++) {
                     points.add(Md5Hash.digestWord(digest, word), node.index());
                 }
@@ -79,16 +80,36 @@ final class PointContinuum implements Continuum {
         }
         Points points = new Points((int) total);
         for (RingNode node : nodes) {
+            String id = kvproxyId(node.name());
             for (int i = 0; i < node.weight(); i++) {
-                byte[] name = pointName(node, i);
+                byte[] name = pointName(id, i);
                 points.add(CrcHashes.crc32(ByteBuffer.wrap(name), 0, name.length), node.index());
             }
         }
         return points.sorted(true);
     }
 
-    private static byte[] pointName(RingNode node, int i) {
-        return (node.name() + "-" + i).getBytes(StandardCharsets.UTF_8);
+    /**
+     * The id as the original kvproxy wrote it into its point names. Its ids were C ints, printed with
+     * {@code sprintf("%d-%d", id, i)}, so {@code "01"} and {@code "007"} were hashed as {@code "1-i"} and
+     * {@code "7-i"}: an all-digit id whose value fits an int is written without leading zeros. Any other
+     * id (a name, or digits beyond an int, which the original could not hold) is used as written.
+     */
+    static String kvproxyId(String id) {
+        if (id.isEmpty() || !id.chars().allMatch(c -> c >= '0' && c <= '9')) {
+            return id;
+        }
+        int firstSignificant = 0;
+        while (firstSignificant < id.length() - 1 && id.charAt(firstSignificant) == '0') {
+            firstSignificant++;
+        }
+        String digits = id.substring(firstSignificant);
+        boolean fitsInt = digits.length() < 10 || (digits.length() == 10 && digits.compareTo("2147483647") <= 0);
+        return fitsInt ? digits : id;
+    }
+
+    private static byte[] pointName(String id, int i) {
+        return (id + "-" + i).getBytes(StandardCharsets.UTF_8);
     }
 
     @Override

@@ -103,6 +103,33 @@ final class KvproxyProcess implements AutoCloseable {
     record Result(int exitCode, String output) {
     }
 
+    /** As {@link #run}, with stdout and stderr apart (the twemproxy import prints the INI on one, notes on the other). */
+    static SplitResult runSplit(String... args) throws IOException, InterruptedException {
+        List<String> command = javaCommand();
+        command.addAll(List.of(args));
+        Process process = new ProcessBuilder(command).start();
+        CompletableFuture<String> stderr = CompletableFuture.supplyAsync(() -> {
+            try {
+                return new String(process.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);
+            } catch (IOException e) {
+                return "<stderr lost: " + e + ">";
+            }
+        });
+        String stdout = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        if (!process.waitFor(30, TimeUnit.SECONDS)) {
+            process.destroyForcibly();
+            throw new IllegalStateException("kvproxy " + List.of(args) + " did not exit");
+        }
+        try {
+            return new SplitResult(process.exitValue(), stdout, stderr.get(10, TimeUnit.SECONDS));
+        } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+            throw new IllegalStateException("stderr of kvproxy " + List.of(args) + " unreadable", e);
+        }
+    }
+
+    record SplitResult(int exitCode, String stdout, String stderr) {
+    }
+
     private static Process launch(Path configFile) throws IOException {
         List<String> command = javaCommand();
         command.addAll(List.of("-c", configFile.toString()));

@@ -3,10 +3,16 @@ package io.kvproxy.route;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.kvproxy.config.ClusterSpec;
+import io.kvproxy.config.ServerSpec;
+import io.kvproxy.spi.ClusterRole;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -97,5 +103,40 @@ class HashTagTest {
         }
         Ring random = Ring.build(Distribution.RANDOM, HashFunction.MURMUR, BRACES, nodes);
         assertTrue(random.serverFor(bytes("user:{1}:ids")) >= 0);
+    }
+
+    /** Reads, writes and replication each look keys up on their own cluster: every one applies the tag. */
+    @Test
+    void everyClusterOfATopologyAppliesTheTag() {
+        ClusterSpec master = cluster("master", 11211);
+        ClusterSpec backup = cluster("backup", 11311);
+        ClusterSpec read = cluster("read", 11411);
+        for (Distribution distribution : new Distribution[] {Distribution.KETAMA, Distribution.MODULA, Distribution.KVPROXY}) {
+            Topology tagged = Topology.build(master, backup, read, distribution, HashFunction.MD5, BRACES, new byte[0]);
+            Topology plain = Topology.build(master, backup, read, distribution, HashFunction.MD5, null, new byte[0]);
+            for (ClusterRole role : ClusterRole.values()) {
+                Cluster cluster = tagged.cluster(role);
+                int owner = serverFor(cluster, "a");
+                Set<Integer> untagged = new HashSet<>();
+                for (int i = 0; i < 30; i++) {
+                    assertEquals(owner, serverFor(cluster, "{a}" + i), distribution + " " + role + " {a}" + i);
+                    untagged.add(serverFor(plain.cluster(role), "{a}" + i));
+                }
+                assertTrue(untagged.size() > 1, distribution + " " + role + ": the keys should spread without the tag");
+            }
+        }
+    }
+
+    private static int serverFor(Cluster cluster, String key) {
+        byte[] bytes = bytes(key);
+        return cluster.serverFor(ByteBuffer.wrap(bytes), 0, bytes.length);
+    }
+
+    private static ClusterSpec cluster(String name, int firstPort) {
+        List<ServerSpec> servers = new ArrayList<>();
+        for (int i = 0; i < 3; i++) {
+            servers.add(new ServerSpec("127.0.0.1", firstPort + i, Integer.toString(i + 1), 100, i + 1));
+        }
+        return new ClusterSpec(name, servers);
     }
 }

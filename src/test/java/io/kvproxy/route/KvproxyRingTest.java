@@ -118,4 +118,53 @@ class KvproxyRingTest {
         assertEquals(1, ring.serverFor(bytes("user:{key35}:name")));
         assertEquals(0, ring.serverFor(bytes("user:{foo}:name")));
     }
+
+    @Test
+    void anAllDigitIdIsHashedAsTheIntegerTheOriginalPrintedWithPercentD() {
+        // The original kept ids as ints and wrote points with sprintf("%d-%d"): id "01" made "1-0".
+        Ring padded = kvproxy(HashFunction.MD5, List.of(new RingNode("01", 50, 0), new RingNode("002", 50, 1)));
+        Map<Long, Integer> owners = new TreeMap<>();
+        for (int i = 0; i < padded.pointCount(); i++) {
+            owners.put(padded.pointValue(i), padded.pointOwner(i));
+        }
+        assertEquals(0, owners.get(3692772598L));   // "1-0", not "01-0"
+        assertEquals(0, owners.get(3177836180L));   // "1-49"
+        assertEquals(1, owners.get(3730670255L));   // "2-0", not "002-0"
+        assertTrue(!owners.containsKey(crc32("01-0")));
+        Ring plain = kvproxy(HashFunction.MD5, List.of(new RingNode("1", 50, 0), new RingNode("2", 50, 1)));
+        for (int k = 0; k < 500; k++) {
+            byte[] key = bytes("key:" + k);
+            assertEquals(plain.serverFor(key), padded.serverFor(key), "key:" + k);
+        }
+    }
+
+    @Test
+    void onlyIdsThatAreIntsAreNormalised() {
+        assertEquals("1", PointContinuum.kvproxyId("01"));
+        assertEquals("0", PointContinuum.kvproxyId("0"));
+        assertEquals("0", PointContinuum.kvproxyId("000"));
+        assertEquals("7", PointContinuum.kvproxyId("00000000000007"));
+        assertEquals("2147483647", PointContinuum.kvproxyId("02147483647"));
+        assertEquals("2147483648", PointContinuum.kvproxyId("2147483648"));   // beyond an int: as written
+        assertEquals("02147483648", PointContinuum.kvproxyId("02147483648"));
+        assertEquals("a01", PointContinuum.kvproxyId("a01"));
+        assertEquals("01a", PointContinuum.kvproxyId("01a"));
+        assertEquals("-1", PointContinuum.kvproxyId("-1"));
+        assertEquals("", PointContinuum.kvproxyId(""));
+    }
+
+    @Test
+    void ketamaHashesIdsAsWritten() {
+        // twemproxy names are strings: "01" and "1" are different servers on a ketama ring.
+        Ring padded = Ring.build(Distribution.KETAMA, HashFunction.MD5, null,
+                List.of(new RingNode("01", 1, 0), new RingNode("02", 1, 1)));
+        Ring plain = Ring.build(Distribution.KETAMA, HashFunction.MD5, null,
+                List.of(new RingNode("1", 1, 0), new RingNode("2", 1, 1)));
+        int differ = 0;
+        for (int k = 0; k < 200; k++) {
+            byte[] key = bytes("key:" + k);
+            differ += padded.serverFor(key) == plain.serverFor(key) ? 0 : 1;
+        }
+        assertTrue(differ > 0);
+    }
 }

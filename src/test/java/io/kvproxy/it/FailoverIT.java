@@ -144,6 +144,77 @@ class FailoverIT {
     }
 
     @Test
+    void restartingEveryServerBringsTheProxyBack() throws Exception {
+        start(2);
+        try (RawClient c = new RawClient(proxy.port())) {
+            assertEquals("STORED\r\n", c.call("set ra:a 0 0 1\r\na\r\n", "\r\n"));
+            List<Integer> ports = new ArrayList<>();
+            for (MemcachedServer server : servers) {
+                ports.add(server.port());
+                signal("KILL", server.pid());
+            }
+            assertTrue(Await.until(Duration.ofSeconds(6), () -> {
+                try {
+                    return status().contains("All of offline hosts [2] ");
+                } catch (Exception e) {
+                    return false;
+                }
+            }), status());
+            assertEquals("SERVER_ERROR backend unavailable\r\n", c.call("get ra:a\r\n", "\r\n"));
+            for (int i = 0; i < ports.size(); i++) {
+                servers.get(i).close();
+                servers.set(i, MemcachedServer.start(ports.get(i)));
+            }
+            assertTrue(Await.until(Duration.ofSeconds(6), () -> {
+                try {
+                    return status().contains("All of offline hosts [0] ");
+                } catch (Exception e) {
+                    return false;
+                }
+            }), status());
+            // The data died with the servers; the proxy serves again on the same connection.
+            assertTrue(Await.until(Duration.ofSeconds(5), () -> {
+                try {
+                    return c.call("set ra:b 0 0 1\r\nb\r\n", "\r\n").equals("STORED\r\n");
+                } catch (Exception e) {
+                    return false;
+                }
+            }));
+            assertEquals("END\r\n", c.call("get ra:a\r\n", "END\r\n"));
+            assertEquals("VALUE ra:b 0 1\r\nb\r\nEND\r\n", c.call("get ra:b\r\n", "END\r\n"));
+        }
+    }
+
+    @Test
+    void runningOutOfFileDescriptorsPausesAcceptingInsteadOfKillingTheListener() throws Exception {
+        servers.add(MemcachedServer.start());
+        int port = MemcachedServer.freePort();
+        proxy = KvproxyProcess.start(dir, port, KvproxyProcess.config(port, dir, "thread_count = 1",
+                "[memcached]\nextension = memcached.jar\nhosts = master\n\n" + KvproxyProcess.cluster("master", servers)),
+                List.of("prlimit", "--nofile=160"));
+        List<RawClient> clients = new ArrayList<>();
+        try {
+            for (int i = 0; i < 200; i++) {
+                clients.add(new RawClient(port));
+            }
+            assertTrue(Await.until(Duration.ofSeconds(10), () -> proxy.log().contains("pausing accepts")), proxy.log());
+        } finally {
+            for (RawClient client : clients) {
+                client.close();
+            }
+        }
+        // Descriptors are free again: the listener is still there and accepting.
+        assertTrue(Await.until(Duration.ofSeconds(10), () -> {
+            try (RawClient c = new RawClient(port)) {
+                c.setReadTimeoutMillis(1000);
+                return c.call("version\r\n", "\r\n").equals("VERSION 0.1.0\r\n");
+            } catch (Exception e) {
+                return false;
+            }
+        }), proxy.log());
+    }
+
+    @Test
     void withEveryServerOutClientsAreAnsweredAtOnce() throws Exception {
         start(1);
         MemcachedServer only = servers.get(0);

@@ -49,9 +49,14 @@ final class KvproxyProcess implements AutoCloseable {
 
     /** Starts the daemon with {@code configText} and waits until it listens. */
     static KvproxyProcess start(Path dir, int port, String configText) throws IOException, InterruptedException {
+        return start(dir, port, configText, List.of());
+    }
+
+    /** As {@link #start(Path, int, String)}, the daemon's command line preceded by {@code prefix} (e.g. prlimit). */
+    static KvproxyProcess start(Path dir, int port, String configText, List<String> prefix) throws IOException, InterruptedException {
         Path configFile = dir.resolve("kvproxy.ini");
         Files.writeString(configFile, configText);
-        Process process = launch(configFile);
+        Process process = launch(configFile, prefix);
         StringBuffer output = new StringBuffer();
         CompletableFuture<Boolean> listening = new CompletableFuture<>();
         Thread reader = new Thread(() -> {
@@ -130,8 +135,9 @@ final class KvproxyProcess implements AutoCloseable {
     record SplitResult(int exitCode, String stdout, String stderr) {
     }
 
-    private static Process launch(Path configFile) throws IOException {
-        List<String> command = javaCommand();
+    private static Process launch(Path configFile, List<String> prefix) throws IOException {
+        List<String> command = new ArrayList<>(prefix);
+        command.addAll(javaCommand());
         command.addAll(List.of("-c", configFile.toString()));
         return new ProcessBuilder(command).redirectErrorStream(true).start();
     }

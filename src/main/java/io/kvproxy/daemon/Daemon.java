@@ -76,7 +76,7 @@ public final class Daemon {
         }
         int backendConnections = settings.threadCount() * topology.serverCount() * protocol.backendKinds();
         state = new ProxyState(version, settings, topology, counters, slots::used, slots::accepted, slots::refused,
-                backendConnections);
+                backendConnections, this::workerAllocatedBytes);
         CpuAffinity affinity = settings.cpuAffinity() ? new LinuxCpuAffinity(Runtime.getRuntime().availableProcessors()) : CpuAffinity.NONE;
         WorkerContext context = new WorkerContext(listener, protocol, topology, state, slots, Clock.SYSTEM, affinity,
                 TimeUnit.MILLISECONDS.toNanos(settings.recvTimeoutMillis()),
@@ -101,6 +101,22 @@ public final class Daemon {
         }
         log.warn("kvproxy {} listening on {}:{} with {} workers; hosts={} ({} servers)", version, settings.bind(),
                 settings.port(), workers.size(), extension.hosts().name(), extension.hosts().servers().size());
+    }
+
+    /**
+     * Bytes the JVM has allocated on the worker threads since they started: the request path should add
+     * nothing per request, and {@code stats} shows this so that it can be checked on a running proxy.
+     */
+    private long workerAllocatedBytes() {
+        java.lang.management.ThreadMXBean bean = java.lang.management.ManagementFactory.getThreadMXBean();
+        if (!(bean instanceof com.sun.management.ThreadMXBean allocation)) {
+            return -1;
+        }
+        long total = 0;
+        for (Thread thread : this.threads) {
+            total += allocation.getThreadAllocatedBytes(thread.getId());
+        }
+        return total;
     }
 
     public ProxyState state() {

@@ -20,6 +20,8 @@ public final class Buffer {
     private final int initialCapacity;
     private final int maxCapacity;
     private ByteBuffer bytes;
+    /** A second cursor over {@code bytes} for socket reads and writes, so they allocate nothing. */
+    private ByteBuffer ioView;
     private int readIndex;
     private int writeIndex;
 
@@ -34,6 +36,7 @@ public final class Buffer {
         this.initialCapacity = initialCapacity;
         this.maxCapacity = maxCapacity;
         this.bytes = ByteBuffer.allocateDirect(initialCapacity);
+        this.ioView = bytes.duplicate();
     }
 
     public int readIndex() {
@@ -258,9 +261,8 @@ public final class Buffer {
                 grow(bytes.capacity() + 1);
             }
         }
-        ByteBuffer view = bytes.duplicate();
-        view.limit(view.capacity()).position(writeIndex);
-        int read = channel.read(view);
+        ioView.limit(ioView.capacity()).position(writeIndex);
+        int read = channel.read(ioView);
         if (read > 0) {
             writeIndex += read;
         }
@@ -269,9 +271,8 @@ public final class Buffer {
 
     /** Writes readable bytes to {@code channel}, consuming what was written. */
     public int writeTo(WritableByteChannel channel) throws IOException {
-        ByteBuffer view = bytes.duplicate();
-        view.limit(writeIndex).position(readIndex);
-        int written = channel.write(view);
+        ioView.limit(writeIndex).position(readIndex);
+        int written = channel.write(ioView);
         skip(written);
         return written;
     }
@@ -302,6 +303,7 @@ public final class Buffer {
     public void shrink() {
         if (isEmpty() && bytes.capacity() > initialCapacity) {
             bytes = ByteBuffer.allocateDirect(initialCapacity);
+            ioView = bytes.duplicate();
             clear();
         }
     }
@@ -333,6 +335,7 @@ public final class Buffer {
         writeIndex = readable();
         readIndex = 0;
         bytes = larger;
+        ioView = bytes.duplicate();
     }
 
     /** An append would take the buffer past its maximum. */

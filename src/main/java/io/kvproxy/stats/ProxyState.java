@@ -29,11 +29,12 @@ public final class ProxyState implements ProxyView {
     private final LongSupplier totalConnections;
     private final LongSupplier refusedConnections;
     private final int backendConnections;
+    private final LongSupplier workerAllocatedBytes;
     private final long startMillis = System.currentTimeMillis();
 
     public ProxyState(String version, ProxySettings settings, Topology topology, List<WorkerCounters> counters,
                       IntSupplier clientConnections, LongSupplier totalConnections, LongSupplier refusedConnections,
-                      int backendConnections) {
+                      int backendConnections, LongSupplier workerAllocatedBytes) {
         this.version = version;
         this.settings = settings;
         this.topology = topology;
@@ -42,6 +43,7 @@ public final class ProxyState implements ProxyView {
         this.totalConnections = totalConnections;
         this.refusedConnections = refusedConnections;
         this.backendConnections = backendConnections;
+        this.workerAllocatedBytes = workerAllocatedBytes;
     }
 
     @Override
@@ -128,6 +130,7 @@ public final class ProxyState implements ProxyView {
         for (Counter counter : Counter.values()) {
             sink.stat(counter.statName(), Long.toString(total(counter)));
         }
+        sink.stat("worker_allocated_bytes", Long.toString(workerAllocatedBytes.getAsLong()));
         sink.stat("backend_servers", Integer.toString(topology.serverCount()));
         sink.stat("backend_connections", Integer.toString(backendConnections));
         long failures = 0;

@@ -108,9 +108,12 @@ class FailoverIT {
                     return false;
                 }
             }), status());
-            assertEquals("STORED\r\n", c.call("set " + hungKey + " 0 0 1\r\nb\r\n", "\r\n"));
+            // Back in the ring, its keys are stored on it again. (A fresh key: the write that timed out while it
+            // hung may still be applied late by memcached, as with any proxy; its outcome was reported unknown.)
+            String backKey = keyOn(1, "back:");
+            assertEquals("STORED\r\n", c.call("set " + backKey + " 0 0 1\r\nb\r\n", "\r\n"));
             try (RawClient direct = new RawClient(hung.port())) {
-                assertEquals("VALUE " + hungKey + " 0 1\r\nb\r\nEND\r\n", direct.call("get " + hungKey + "\r\n", "END\r\n"));
+                assertEquals("VALUE " + backKey + " 0 1\r\nb\r\nEND\r\n", direct.call("get " + backKey + "\r\n", "END\r\n"));
             }
         }
         String log = proxy.log();

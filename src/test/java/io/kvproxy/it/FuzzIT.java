@@ -41,22 +41,12 @@ class FuzzIT {
 
     @BeforeAll
     static void start() throws Exception {
-        for (int i = 0; i < 2; i++) {
-            servers.add(MemcachedServer.start());
-        }
-        int port = MemcachedServer.freePort();
-        proxy = KvproxyProcess.start(dir, port, KvproxyProcess.config(port, dir, "max_packet = 1",
-                "[memcached]\nextension = memcached.jar\nhosts = master\n\n" + KvproxyProcess.cluster("master", servers)));
+        proxy = KvproxyProcess.startOverMaster(dir, servers, 2, "max_packet = 1");
     }
 
     @AfterAll
     static void stop() throws Exception {
-        if (proxy != null) {
-            proxy.stop();
-        }
-        for (MemcachedServer server : servers) {
-            server.close();
-        }
+        KvproxyProcess.stopAll(proxy, servers);
     }
 
     private static byte[] textSeed(Random random) {

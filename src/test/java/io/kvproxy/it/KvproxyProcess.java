@@ -92,6 +92,33 @@ final class KvproxyProcess implements AutoCloseable {
         return daemon;
     }
 
+    /**
+     * Starts {@code count} memcached servers (added to {@code servers}) and the daemon over them as its
+     * {@code hosts = master} cluster, with {@code kvproxyExtra} lines in [kvproxy].
+     */
+    static KvproxyProcess startOverMaster(Path dir, List<MemcachedServer> servers, int count, String kvproxyExtra)
+            throws IOException, InterruptedException {
+        for (int i = 0; i < count; i++) {
+            servers.add(MemcachedServer.start());
+        }
+        int port = MemcachedServer.freePort();
+        return start(dir, port, config(port, dir, kvproxyExtra,
+                "[memcached]\nextension = memcached.jar\nhosts = master\n\n" + cluster("master", servers)));
+    }
+
+    /** Stops the daemon (if it started) and every server, and checks that none is left running. */
+    static void stopAll(KvproxyProcess proxy, List<MemcachedServer> servers) throws InterruptedException {
+        if (proxy != null) {
+            proxy.stop();
+        }
+        for (MemcachedServer server : servers) {
+            server.close();
+            if (server.isAlive()) {
+                throw new IllegalStateException("memcached " + server.pid() + " still running");
+            }
+        }
+    }
+
     /** Runs the daemon's command line to completion (e.g. {@code -t}); returns exit code and output. */
     static Result run(String... args) throws IOException, InterruptedException {
         List<String> command = javaCommand();

@@ -26,25 +26,12 @@ class TextProtocolIT {
 
     @BeforeAll
     static void start() throws Exception {
-        for (int i = 0; i < 3; i++) {
-            servers.add(MemcachedServer.start());
-        }
-        int port = MemcachedServer.freePort();
-        proxy = KvproxyProcess.start(dir, port, KvproxyProcess.config(port, dir, "max_packet = 1",
-                "[memcached]\nextension = memcached.jar\nhosts = master\n\n" + KvproxyProcess.cluster("master", servers)));
+        proxy = KvproxyProcess.startOverMaster(dir, servers, 3, "max_packet = 1");
     }
 
     @AfterAll
     static void stop() throws Exception {
-        if (proxy != null) {
-            proxy.stop();
-        }
-        for (MemcachedServer server : servers) {
-            server.close();
-        }
-        for (MemcachedServer server : servers) {
-            assertTrue(!server.isAlive(), "memcached " + server.pid() + " still running");
-        }
+        KvproxyProcess.stopAll(proxy, servers);
     }
 
     private static RawClient client() throws Exception {

@@ -33,12 +33,8 @@ class XmemcachedTextIT {
 
     @BeforeAll
     static void start() throws Exception {
-        for (int i = 0; i < 3; i++) {
-            servers.add(MemcachedServer.start());
-        }
-        int port = MemcachedServer.freePort();
-        proxy = KvproxyProcess.start(dir, port, KvproxyProcess.config(port, dir, "",
-                "[memcached]\nextension = memcached.jar\nhosts = master\n\n" + KvproxyProcess.cluster("master", servers)));
+        proxy = KvproxyProcess.startOverMaster(dir, servers, 3, "");
+        int port = proxy.port();
         XMemcachedClientBuilder builder = new XMemcachedClientBuilder(List.of(new InetSocketAddress("127.0.0.1", port)));
         builder.setCommandFactory(new TextCommandFactory());
         builder.setConnectionPoolSize(1);
@@ -51,12 +47,7 @@ class XmemcachedTextIT {
         if (client != null) {
             client.shutdown();
         }
-        if (proxy != null) {
-            proxy.stop();
-        }
-        for (MemcachedServer server : servers) {
-            server.close();
-        }
+        KvproxyProcess.stopAll(proxy, servers);
     }
 
     @Test

@@ -73,10 +73,11 @@ class RoutingIT {
         try (RawClient c = new RawClient(proxy.port())) {
             StringBuilder batch = new StringBuilder();
             for (int i = 0; i < 300; i++) {
-                batch.append("set place:").append(i).append(" 0 0 1 noreply\r\nx\r\n");
+                batch.append("set place:").append(i).append(" 0 0 1\r\nx\r\n");
             }
+            // Acknowledged sets: every key is on its server when the last STORED arrives.
             c.send(batch.toString());
-            c.call("version\r\n", "\r\n");
+            assertEquals("STORED\r\n".repeat(300), c.readUntil("STORED\r\n".repeat(300)));
         }
         for (int i = 0; i < 300; i++) {
             String key = "place:" + i;

@@ -28,6 +28,8 @@ final class BackendConnection implements Backend {
 
     private static final Logger log = LoggerFactory.getLogger(BackendConnection.class);
     private static final long FIRST_RETRY_NANOS = 100_000_000L;
+    private static final int INITIAL = 16 * 1024;
+    private static final int RETAINED = 1024 * 1024;
 
     /**
      * Connection states. Legal moves: CONNECTING → CONNECTED | DOWN; CONNECTED → DOWN; DOWN → CONNECTING;
@@ -78,8 +80,10 @@ final class BackendConnection implements Backend {
         this.recvTimeoutNanos = recvTimeoutNanos;
         this.connectTimeoutNanos = connectTimeoutNanos;
         this.maxRetryNanos = maxRetryNanos;
-        this.in = new Buffer(16 * 1024, maxPacketBytes + 64 * 1024);
-        this.out = new Buffer(16 * 1024, Integer.MAX_VALUE - 64);
+        // A backend connection carries the pipelined traffic of many clients: what it grows to under
+        // load (up to RETAINED) is what it will need again on the next loop, so it is kept.
+        this.in = new Buffer(INITIAL, Math.min(RETAINED, maxPacketBytes + 64 * 1024), maxPacketBytes + 64 * 1024);
+        this.out = new Buffer(INITIAL, RETAINED, Integer.MAX_VALUE - 64);
     }
 
     @Override

@@ -29,6 +29,8 @@ final class ClientConnection implements ClientChannel {
      * stopped reading.
      */
     static final int MIN_OUTPUT_LIMIT = 64 * 1024 * 1024;
+    private static final int INITIAL = 16 * 1024;
+    private static final int RETAINED = 64 * 1024;
 
     /**
      * Legal moves: OPEN → CLOSING (quit or a fatal protocol error: write what is pending, then close) →
@@ -67,8 +69,9 @@ final class ClientConnection implements ClientChannel {
         this.channel = channel;
         this.peer = peer;
         // A request may be max_packet of value plus its command line (or a get line of max_packet).
-        this.in = new Buffer(16 * 1024, maxPacketBytes + 16 * 1024);
-        this.out = new Buffer(16 * 1024, Integer.MAX_VALUE - 64);
+        // Growth up to RETAINED is kept: a busy pipelining client would otherwise reallocate every loop.
+        this.in = new Buffer(INITIAL, Math.min(RETAINED, maxPacketBytes + INITIAL), maxPacketBytes + INITIAL);
+        this.out = new Buffer(INITIAL, RETAINED, Integer.MAX_VALUE - 64);
         this.outputLimitBytes = Math.max(MIN_OUTPUT_LIMIT, 4L * maxPacketBytes);
         this.key = worker.register(channel, SelectionKey.OP_READ, this);
         this.lastActiveNanos = worker.nanoTime();

@@ -16,10 +16,10 @@ import java.nio.channels.Selector;
 import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
-import java.util.Iterator;
 import java.util.List;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -53,6 +53,10 @@ public final class Worker implements Runnable {
     private final List<ClientConnection> resumed = new ArrayList<>();
     private final List<ClientConnection> flushing = new ArrayList<>();
     private final ConcurrentLinkedQueue<Runnable> tasks = new ConcurrentLinkedQueue<>();
+    private final Consumer<SelectionKey> onSelected = this::handleSelected;
+    /** The clock of the current wakeup, read at its first ready key. */
+    private long eventNanos;
+    private boolean eventClockRead;
     private SelectionKey acceptKey;
     private long acceptPausedUntilNanos;
     private volatile boolean stopping;
@@ -146,13 +150,14 @@ public final class Worker implements Runnable {
                 return;
             }
             long waitMillis = millisUntil(nextDeadline(), now);
+            // Ready keys go straight to onSelected: the selected-key set would allocate a node per event.
+            eventClockRead = false;
             if (waitMillis == 0) {
-                selector.selectNow();
+                selector.selectNow(onSelected);
             } else {
-                selector.select(waitMillis);
+                selector.select(onSelected, waitMillis);
             }
             now = nanoTime();
-            handleSelected(now);
             runTasks();
             runResumed();
             runTimers(now);
@@ -160,21 +165,22 @@ public final class Worker implements Runnable {
         }
     }
 
-    private void handleSelected(long now) {
-        Iterator<SelectionKey> selected = selector.selectedKeys().iterator();
-        while (selected.hasNext()) {
-            SelectionKey key = selected.next();
-            selected.remove();
-            Object attachment = key.attachment();
-            if (attachment == null) {
-                if (key.isValid() && key.isAcceptable()) {
-                    accept(now);
-                }
-            } else if (attachment instanceof ClientConnection client) {
-                handleClient(client, key, now);
-            } else if (attachment instanceof BackendConnection backend) {
-                handleBackend(backend, key, now);
+    /** One ready key, during select; the clock is read once per wakeup, not per event. */
+    private void handleSelected(SelectionKey key) {
+        if (!eventClockRead) {
+            eventNanos = nanoTime();
+            eventClockRead = true;
+        }
+        long now = eventNanos;
+        Object attachment = key.attachment();
+        if (attachment == null) {
+            if (key.isValid() && key.isAcceptable()) {
+                accept(now);
             }
+        } else if (attachment instanceof ClientConnection client) {
+            handleClient(client, key, now);
+        } else if (attachment instanceof BackendConnection backend) {
+            handleBackend(backend, key, now);
         }
     }
 

@@ -8,8 +8,9 @@ import java.nio.charset.StandardCharsets;
 
 /**
  * A byte queue over a direct {@link ByteBuffer}: bytes are appended at the write index and consumed from
- * the read index. It grows on demand up to a fixed maximum and gives its memory back with {@link
- * #shrink()} once it is empty again, so a connection's steady state allocates nothing.
+ * the read index. It grows on demand up to a fixed maximum and keeps what it grew to up to a retained
+ * capacity, so a connection's steady state allocates nothing; {@link #shrink()} gives back only what a
+ * rare large request or reply made it grow beyond that.
  *
  * <p>Ownership: every buffer belongs to one connection of one worker. Whoever reads a region through
  * absolute indices (a parsed key, a reply view) may rely on it only until the owner next consumes,
@@ -18,6 +19,7 @@ import java.nio.charset.StandardCharsets;
 public final class Buffer {
 
     private final int initialCapacity;
+    private final int retainedCapacity;
     private final int maxCapacity;
     private ByteBuffer bytes;
     /** A second cursor over {@code bytes} for socket reads and writes, so they allocate nothing. */
@@ -25,15 +27,23 @@ public final class Buffer {
     private int readIndex;
     private int writeIndex;
 
+    /** A buffer that gives back everything beyond {@code initialCapacity} on {@link #shrink()}. */
+    public Buffer(int initialCapacity, int maxCapacity) {
+        this(initialCapacity, initialCapacity, maxCapacity);
+    }
+
     /**
-     * @param initialCapacity capacity at creation and after {@link #shrink()}
+     * @param initialCapacity capacity at creation, and after {@link #shrink()} if it grew past the retained one
+     * @param retainedCapacity growth up to this size is kept: the everyday size of what passes through
      * @param maxCapacity the most it may grow to; an append beyond it throws {@link BufferLimitException}
      */
-    public Buffer(int initialCapacity, int maxCapacity) {
-        if (initialCapacity <= 0 || maxCapacity < initialCapacity) {
-            throw new IllegalArgumentException("capacity " + initialCapacity + ".." + maxCapacity);
+    public Buffer(int initialCapacity, int retainedCapacity, int maxCapacity) {
+        if (initialCapacity <= 0 || retainedCapacity < initialCapacity || maxCapacity < retainedCapacity) {
+            throw new IllegalArgumentException(
+                    "capacity " + initialCapacity + ".." + retainedCapacity + ".." + maxCapacity);
         }
         this.initialCapacity = initialCapacity;
+        this.retainedCapacity = retainedCapacity;
         this.maxCapacity = maxCapacity;
         this.bytes = ByteBuffer.allocateDirect(initialCapacity);
         this.ioView = bytes.duplicate();
@@ -299,9 +309,12 @@ public final class Buffer {
         writeIndex = readable;
     }
 
-    /** Gives memory back after a large request or reply, once nothing is left to read. */
+    /**
+     * Gives memory back after a request or reply larger than the retained capacity, once nothing is left
+     * to read. Smaller growth is kept: reallocating it on every request would churn direct memory.
+     */
     public void shrink() {
-        if (isEmpty() && bytes.capacity() > initialCapacity) {
+        if (isEmpty() && bytes.capacity() > retainedCapacity) {
             bytes = ByteBuffer.allocateDirect(initialCapacity);
             ioView = bytes.duplicate();
             clear();

@@ -46,11 +46,25 @@ class AllocationIT {
         throw new AssertionError("no worker_allocated_bytes");
     }
 
-    /** Runs {@code count} requests (text sets, single and multi-gets, binary GETK and SET) in pipelined batches. */
+    /** A 64-byte key, as memcaslap's; ten of them in one get are 640 bytes of keys, more than a buffer starts with. */
+    private static String key(int i) {
+        return String.format("al:%061d", i);
+    }
+
+    /**
+     * Runs {@code count} requests (text sets of 100-byte values, single gets and 10-key multi-gets over both
+     * servers, binary GETK and SET) in pipelined batches.
+     */
     private static void load(RawClient text, Socket binary, int count) throws Exception {
+        String value = "v".repeat(100);
         StringBuilder batch = new StringBuilder();
         for (int i = 0; i < 100; i++) {
-            batch.append("set al:").append(i).append(" 0 0 10\r\n0123456789\r\nget al:").append(i).append("\r\nget al:1 al:2 al:3\r\n");
+            batch.append("set ").append(key(i)).append(" 0 0 100\r\n").append(value).append("\r\nget ").append(key(i))
+                    .append("\r\nget");
+            for (int k = 0; k < 10; k++) {
+                batch.append(' ').append(key((i + k * 7) % 100));
+            }
+            batch.append("\r\n");
         }
         batch.append("version\r\n");
         ByteArrayOutputStream packets = new ByteArrayOutputStream();

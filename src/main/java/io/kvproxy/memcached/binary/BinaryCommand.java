@@ -19,7 +19,10 @@ final class BinaryCommand implements BinaryReplyReceiver, ReplyQueue.Entry {
     enum Kind { LOCAL, FORWARD, BROADCAST }
 
     private final BinarySession session;
-    final Buffer stored = new Buffer(128, Integer.MAX_VALUE - 64);
+    /** Up to this much of a reply stays allocated between uses. */
+    private static final int RETAINED = 16 * 1024;
+
+    final Buffer stored = new Buffer(128, RETAINED, Integer.MAX_VALUE - 64);
     Kind kind;
     boolean done;
     /** Written to the client already, or withheld because the client asked for silence. */
@@ -59,7 +62,7 @@ final class BinaryCommand implements BinaryReplyReceiver, ReplyQueue.Entry {
     /** Makes this write replicated; returns the empty buffer for the replica packet. */
     Buffer startReplica(boolean always, boolean sync) {
         if (replica == null) {
-            replica = new Buffer(256, Integer.MAX_VALUE - 64);
+            replica = new Buffer(256, RETAINED, Integer.MAX_VALUE - 64);
         }
         replica.clear();
         replicates = true;
@@ -212,5 +215,9 @@ final class BinaryCommand implements BinaryReplyReceiver, ReplyQueue.Entry {
     public void recycle() {
         stored.clear();
         stored.shrink();
+        if (replica != null) {
+            replica.clear();
+            replica.shrink();
+        }
     }
 }

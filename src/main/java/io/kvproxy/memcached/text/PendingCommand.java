@@ -40,8 +40,11 @@ final class PendingCommand implements ReplyQueue.Entry {
     private static final byte[] SERVER_ERROR = "SERVER_ERROR ".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
 
     private final TextSession session;
-    final Buffer stored = new Buffer(256, Integer.MAX_VALUE - 64);
-    private final Buffer keys = new Buffer(256, Integer.MAX_VALUE - 64);
+    /** Up to this much of a reply or key list stays allocated between uses (a 10-key get of 1 KiB values). */
+    private static final int RETAINED = 16 * 1024;
+
+    final Buffer stored = new Buffer(256, RETAINED, Integer.MAX_VALUE - 64);
+    private final Buffer keys = new Buffer(256, RETAINED, Integer.MAX_VALUE - 64);
     Kind kind;
     boolean done;
     /** The reply was written to the client when it arrived: nothing left to emit. */
@@ -145,7 +148,7 @@ final class PendingCommand implements ReplyQueue.Entry {
      */
     Buffer startReplica(boolean always, boolean sync) {
         if (replica == null) {
-            replica = new Buffer(256, Integer.MAX_VALUE - 64);
+            replica = new Buffer(256, RETAINED, Integer.MAX_VALUE - 64);
         }
         replica.clear();
         replicates = true;
@@ -379,6 +382,10 @@ final class PendingCommand implements ReplyQueue.Entry {
         stored.shrink();
         keys.clear();
         keys.shrink();
+        if (replica != null) {
+            replica.clear();
+            replica.shrink();
+        }
     }
 
     /** One backend request of a command. */

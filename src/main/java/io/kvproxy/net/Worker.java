@@ -157,7 +157,9 @@ public final class Worker implements Runnable {
             } else {
                 selector.select(onSelected, waitMillis);
             }
-            now = nanoTime();
+            // Timers judge this wakeup by when it began, as the events did: a backend read at its start
+            // must not look silent because handling the others took long.
+            now = eventClockRead ? eventNanos : nanoTime();
             runTasks();
             runResumed();
             runTimers(now);

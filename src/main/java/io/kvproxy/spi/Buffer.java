@@ -122,14 +122,35 @@ public final class Buffer {
         writeIndex = 0;
     }
 
-    /** Index of the first {@code value} in {@code [from, to)}, or -1. */
+    /**
+     * Index of the first {@code value} in {@code [from, to)}, or -1. Eight bytes at a time: finding line ends
+     * in requests and replies is the parsers' inner loop.
+     */
     public int indexOf(byte value, int from, int to) {
-        for (int i = from; i < to; i++) {
+        int i = from;
+        if (to - from >= Long.BYTES) {
+            long pattern = (value & 0xffL) * 0x0101010101010101L;
+            for (; i <= to - Long.BYTES; i += Long.BYTES) {
+                long match = zeroBytes(bytes.getLong(i) ^ pattern);
+                if (match != 0) {
+                    // Big-endian: the earliest byte is the most significant.
+                    return i + (Long.numberOfLeadingZeros(match) >>> 3);
+                }
+            }
+        }
+        for (; i < to; i++) {
             if (bytes.get(i) == value) {
                 return i;
             }
         }
         return -1;
+    }
+
+    /** The high bit of each byte of {@code word} that is zero, and no other bit (exact, no false positives). */
+    private static long zeroBytes(long word) {
+        long low7 = 0x7f7f7f7f7f7f7f7fL;
+        long t = (word & low7) + low7;
+        return ~(t | word | low7);
     }
 
     /** Whether the bytes at {@code index} equal {@code expected}. */
@@ -147,7 +168,13 @@ public final class Buffer {
 
     /** Whether {@code [index, index + length)} of this and {@code [otherIndex, ...)} of {@code other} are equal. */
     public boolean regionEquals(int index, Buffer other, int otherIndex, int length) {
-        for (int i = 0; i < length; i++) {
+        int i = 0;
+        for (; i <= length - Long.BYTES; i += Long.BYTES) {
+            if (bytes.getLong(index + i) != other.bytes.getLong(otherIndex + i)) {
+                return false;
+            }
+        }
+        for (; i < length; i++) {
             if (bytes.get(index + i) != other.bytes.get(otherIndex + i)) {
                 return false;
             }

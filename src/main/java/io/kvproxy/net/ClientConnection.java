@@ -30,7 +30,7 @@ final class ClientConnection implements ClientChannel {
      */
     static final int MIN_OUTPUT_LIMIT = 64 * 1024 * 1024;
     private static final int INITIAL = 16 * 1024;
-    private static final int RETAINED = 64 * 1024;
+    private static final int RETAINED = 32 * 1024;
 
     /**
      * Legal moves: OPEN → CLOSING (quit or a fatal protocol error: write what is pending, then close) →

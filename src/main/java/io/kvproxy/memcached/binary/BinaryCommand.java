@@ -18,10 +18,10 @@ final class BinaryCommand implements BinaryReplyReceiver, ReplyQueue.Entry {
 
     enum Kind { LOCAL, FORWARD, BROADCAST }
 
-    private final BinarySession session;
     /** Up to this much of a reply stays allocated between uses. */
     private static final int RETAINED = 16 * 1024;
 
+    private final BinarySession session;
     final Buffer stored = new Buffer(128, RETAINED, Integer.MAX_VALUE - 64);
     Kind kind;
     boolean done;

@@ -39,10 +39,10 @@ final class PendingCommand implements ReplyQueue.Entry {
     private static final byte[] ERROR = {'E', 'R', 'R', 'O', 'R'};
     private static final byte[] SERVER_ERROR = "SERVER_ERROR ".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
 
-    private final TextSession session;
     /** Up to this much of a reply or key list stays allocated between uses (a 10-key get of 1 KiB values). */
     private static final int RETAINED = 16 * 1024;
 
+    private final TextSession session;
     final Buffer stored = new Buffer(256, RETAINED, Integer.MAX_VALUE - 64);
     private final Buffer keys = new Buffer(256, RETAINED, Integer.MAX_VALUE - 64);
     Kind kind;

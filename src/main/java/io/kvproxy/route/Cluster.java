@@ -8,19 +8,27 @@ import java.util.List;
 
 /**
  * One cluster of the config (hosts, hosts_backup or hosts_read): its servers, their shared health, and
- * the ring over the servers that are in. The ring is immutable and replaced whole when a server leaves
- * or rejoins, so workers look keys up without locks and always see a complete ring.
+ * the ring over them. The ring is built once over every server; which servers are in is an immutable
+ * snapshot replaced whole when a server leaves or rejoins, so workers look keys up without locks and
+ * always see a complete membership.
+ *
+ * <p>A key has an <em>owner</em> (its server on the full ring) and, while its owner is out, a
+ * <em>stand-in</em> (the next server in along the ring). Writes that land on a stand-in are what the
+ * repair log remembers: the owner missed them, and the stand-in holds a copy that becomes stale once
+ * the key moves back.
  */
 public final class Cluster {
+
+    /** Which servers are in the ring: {@code live[i]} for server i; {@code degraded} when any is out. */
+    private record Membership(boolean[] live, boolean degraded, boolean empty) {
+    }
 
     private final String name;
     private final List<ServerSpec> servers;
     private final ServerHealth[] health;
     private final int[] topologyIndexes;
-    private final Distribution distribution;
-    private final HashFunction hash;
-    private final HashTag hashTag;
-    private volatile Ring ring;
+    private final Ring ring;
+    private volatile Membership membership;
 
     /**
      * @param health one entry per server of {@code spec}, in the same order (shared with other clusters
@@ -37,9 +45,11 @@ public final class Cluster {
         this.servers = spec.servers();
         this.health = health.clone();
         this.topologyIndexes = topologyIndexes.clone();
-        this.distribution = distribution;
-        this.hash = hash;
-        this.hashTag = hashTag;
+        List<RingNode> nodes = new ArrayList<>(servers.size());
+        for (int i = 0; i < servers.size(); i++) {
+            nodes.add(new RingNode(servers.get(i).id(), servers.get(i).weight(), i));
+        }
+        this.ring = Ring.build(distribution, hash, hashTag, nodes);
         rebuild();
     }
 
@@ -64,25 +74,45 @@ public final class Cluster {
         return topologyIndexes[index];
     }
 
-    /** Index of the server that owns the key, or -1 when no server is in the ring. */
+    /** Index of the server in the ring that takes the key (owner or stand-in), or -1 when none is in. */
     public int serverFor(ByteBuffer buffer, int offset, int length) {
+        Membership current = membership;
+        if (!current.degraded()) {
+            return ring.serverFor(buffer, offset, length);
+        }
+        return current.empty() ? -1 : ring.liveServerFor(buffer, offset, length, current.live());
+    }
+
+    /** Index of the key's owner on the full ring, in or out; -1 only when no server can own keys. */
+    public int ownerFor(ByteBuffer buffer, int offset, int length) {
         return ring.serverFor(buffer, offset, length);
+    }
+
+    /** Whether some server is out, so that a key's server may be a stand-in for its owner. */
+    public boolean isDegraded() {
+        return membership.degraded();
+    }
+
+    /** Whether server {@code index} is in the ring now. */
+    public boolean isIn(int index) {
+        return membership.live()[index];
     }
 
     /** Whether any server is in the ring. */
     public boolean hasServers() {
-        return !ring.isEmpty();
+        return !membership.empty();
     }
 
-    /** Rebuilds the ring from the servers currently online. Called when membership changes. */
+    /** Publishes which servers are online now. Called when membership changes. */
     public void rebuild() {
-        List<RingNode> nodes = new ArrayList<>(servers.size());
+        boolean[] live = new boolean[servers.size()];
+        boolean degraded = false;
+        boolean any = false;
         for (int i = 0; i < servers.size(); i++) {
-            if (health[i].isOnline()) {
-                ServerSpec server = servers.get(i);
-                nodes.add(new RingNode(server.id(), server.weight(), i));
-            }
+            live[i] = health[i].isOnline();
+            degraded |= !live[i];
+            any |= live[i] && servers.get(i).weight() > 0;
         }
-        ring = Ring.build(distribution, hash, hashTag, nodes);
+        membership = new Membership(live, degraded, !any || ring.isEmpty());
     }
 }

@@ -10,6 +10,34 @@ sealed interface Continuum permits PointContinuum, ModulaContinuum, RandomContin
     /** {@link RingNode#index()} of the owner of a key with hash {@code keyHash} (unsigned). */
     int ownerOf(int keyHash);
 
+    /**
+     * The first owner at or after the key's place that is {@code live}: the key's owner when it is in, else
+     * the next node along the continuum, so only an out node's keys move, each to its successor, and
+     * they move back when it returns. -1 when no node is live.
+     *
+     * @param live indexed by {@link RingNode#index()}
+     */
+    default int liveOwnerOf(int keyHash, boolean[] live) {
+        int entries = entryCount();
+        int start = firstEntryFor(keyHash);
+        for (int step = 0; step < entries; step++) {
+            int owner = ownerOfEntry((start + step) % entries);
+            if (live[owner]) {
+                return owner;
+            }
+        }
+        return -1;
+    }
+
+    /** The entry (point, node slot or candidate) a key with hash {@code keyHash} lands on. */
+    int firstEntryFor(int keyHash);
+
+    /** Entries to walk for {@link #liveOwnerOf}, in ring order. */
+    int entryCount();
+
+    /** {@link RingNode#index()} of the owner of entry {@code entry}. */
+    int ownerOfEntry(int entry);
+
     /** Number of entries: points, weight slots or candidates; 0 when no node can own a key. */
     int size();
 

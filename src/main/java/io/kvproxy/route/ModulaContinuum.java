@@ -29,6 +29,22 @@ final class ModulaContinuum implements Continuum {
 
     @Override
     public int ownerOf(int keyHash) {
+        return owners[firstEntryFor(keyHash)];
+    }
+
+    @Override
+    public int entryCount() {
+        return owners.length;
+    }
+
+    @Override
+    public int ownerOfEntry(int entry) {
+        return owners[entry];
+    }
+
+    /** The node entry (in twemproxy's order) whose weight slots hold the key's slot. */
+    @Override
+    public int firstEntryFor(int keyHash) {
         long slot = Integer.toUnsignedLong(keyHash) % totalWeight;
         int low = 0;
         int high = cumulativeWeights.length - 1;
@@ -40,7 +56,7 @@ final class ModulaContinuum implements Continuum {
                 low = middle + 1;
             }
         }
-        return owners[low];
+        return low;
     }
 
     @Override

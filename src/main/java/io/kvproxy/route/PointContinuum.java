@@ -117,6 +117,21 @@ final class PointContinuum implements Continuum {
         return owners[indexFor(keyHash)];
     }
 
+    @Override
+    public int firstEntryFor(int keyHash) {
+        return indexFor(keyHash);
+    }
+
+    @Override
+    public int entryCount() {
+        return owners.length;
+    }
+
+    @Override
+    public int ownerOfEntry(int entry) {
+        return owners[entry];
+    }
+
     /** Index of the first point whose value is &ge; {@code keyHash} (unsigned), wrapping to 0. */
     int indexFor(int keyHash) {
         int target = keyHash ^ Integer.MIN_VALUE;

@@ -21,6 +21,22 @@ final class RandomContinuum implements Continuum {
         return owners[ThreadLocalRandom.current().nextInt(owners.length)];
     }
 
+    /** Random as the lookup itself: the walk to a live candidate starts anywhere. */
+    @Override
+    public int firstEntryFor(int keyHash) {
+        return ThreadLocalRandom.current().nextInt(owners.length);
+    }
+
+    @Override
+    public int entryCount() {
+        return owners.length;
+    }
+
+    @Override
+    public int ownerOfEntry(int entry) {
+        return owners[entry];
+    }
+
     @Override
     public int size() {
         return owners.length;

@@ -9,9 +9,10 @@ import java.util.List;
 import java.util.Objects;
 
 /**
- * Which server of a cluster owns a key. A ring is immutable: when a server leaves or rejoins, the
- * cluster builds a new ring from the live servers and publishes it, and every worker thread keeps
- * looking keys up in whichever ring it read, without locks. A lookup reads the key in place in the
+ * Which server of a cluster owns a key. A ring is immutable and built once over every configured
+ * server; while some are out, {@link #liveServerFor} walks past them to the next live node, so an
+ * ejection moves only the out server's keys (to their successors) and a rejoin moves exactly those back.
+ * Every worker thread looks keys up without locks. A lookup reads the key in place in the
  * connection's buffer and allocates nothing.
  *
  * <p>The steps of a lookup follow twemproxy's {@code server_pool_idx}: no node can own a key → -1; one
@@ -49,7 +50,7 @@ public final class Ring {
     }
 
     /**
-     * @param nodes the LIVE servers only (possibly empty)
+     * @param nodes the servers (possibly empty)
      * @param hashTag may be null
      */
     public static Ring build(Distribution distribution, HashFunction hash, HashTag hashTag, List<RingNode> nodes) {
@@ -88,6 +89,23 @@ public final class Ring {
             return continuum.ownerOf(0);
         }
         return continuum.ownerOf(keyHash(buf, offset, length));
+    }
+
+    /**
+     * The live server that takes the key while some servers are out: its owner when {@code live}, else the
+     * next live node along the ring (see {@link Continuum#liveOwnerOf}); -1 when none is live.
+     *
+     * @param live indexed by {@link RingNode#index()}, true for servers in the ring
+     */
+    public int liveServerFor(ByteBuffer buf, int offset, int length, boolean[] live) {
+        if (ownerCount == 0) {
+            return -1;
+        }
+        if (onlyOwner >= 0) {
+            return live[onlyOwner] ? onlyOwner : -1;
+        }
+        int hash = continuum.usesKeyHash() ? keyHash(buf, offset, length) : 0;
+        return continuum.liveOwnerOf(hash, live);
     }
 
     /** Convenience for tests and config-time work; allocates a wrapper. */

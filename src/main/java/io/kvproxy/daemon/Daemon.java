@@ -7,6 +7,7 @@ import io.kvproxy.net.ClientSlots;
 import io.kvproxy.net.Clock;
 import io.kvproxy.net.CpuAffinity;
 import io.kvproxy.net.HealthMonitor;
+import io.kvproxy.net.RejoinGateOverWorkers;
 import io.kvproxy.net.Worker;
 import io.kvproxy.net.WorkerContext;
 import io.kvproxy.route.Distribution;
@@ -76,7 +77,7 @@ public final class Daemon {
         }
         int backendConnections = settings.threadCount() * topology.serverCount() * protocol.backendKinds();
         state = new ProxyState(version, settings, topology, counters, slots::used, slots::accepted, slots::refused,
-                backendConnections, this::workerAllocatedBytes);
+                backendConnections, this::workerAllocatedBytes, this::repairBacklog);
         CpuAffinity affinity = settings.cpuAffinity() ? new LinuxCpuAffinity(Runtime.getRuntime().availableProcessors()) : CpuAffinity.NONE;
         WorkerContext context = new WorkerContext(listener, protocol, topology, state, slots, Clock.SYSTEM, affinity,
                 TimeUnit.MILLISECONDS.toNanos(settings.recvTimeoutMillis()),
@@ -90,7 +91,9 @@ public final class Daemon {
         }
         health = new HealthMonitor(topology, protocol, settings.failoverThreshold(),
                 TimeUnit.SECONDS.toMillis(settings.failoverIntervalSeconds()), settings.connectTimeoutMillis(),
-                settings.recvTimeoutMillis(), settings.maxPacketBytes());
+                settings.recvTimeoutMillis(), settings.maxPacketBytes(),
+                new RejoinGateOverWorkers(workers, TimeUnit.MILLISECONDS.toNanos(
+                        settings.connectTimeoutMillis() + 2L * settings.recvTimeoutMillis() + 100)));
         healthThread = new Thread(health, "kvproxy-health");
         healthThread.setDaemon(true);
         healthThread.start();
@@ -115,6 +118,15 @@ public final class Daemon {
         long total = 0;
         for (Thread thread : this.threads) {
             total += allocation.getThreadAllocatedBytes(thread.getId());
+        }
+        return total;
+    }
+
+    /** Keys the workers hold for repair: servers that must have them deleted before they are trusted. */
+    private long repairBacklog() {
+        long total = 0;
+        for (Worker worker : workers) {
+            total += worker.repairBacklog();
         }
         return total;
     }

@@ -3,6 +3,7 @@ package io.kvproxy.memcached;
 import io.kvproxy.memcached.MemcachedProvider.WireFormat;
 import io.kvproxy.memcached.binary.BinaryReplyFramer;
 import io.kvproxy.memcached.binary.BinarySession;
+import io.kvproxy.memcached.text.TextInvalidate;
 import io.kvproxy.memcached.text.TextProbe;
 import io.kvproxy.memcached.text.TextReplyFramer;
 import io.kvproxy.spi.Buffer;
@@ -52,5 +53,20 @@ final class MemcachedProtocol implements Protocol {
     @Override
     public PendingReply newProbeReceiver(ProbeResult result) {
         return new TextProbe(result);
+    }
+
+    @Override
+    public void writeInvalidate(Buffer out, Buffer key, int offset, int length) {
+        TextInvalidate.writeDelete(out, key, offset, length);
+    }
+
+    @Override
+    public void writeInvalidateAll(Buffer out) {
+        TextInvalidate.writeFlush(out);
+    }
+
+    @Override
+    public PendingReply newInvalidateReceiver(ProbeResult result) {
+        return new TextInvalidate(result);
     }
 }

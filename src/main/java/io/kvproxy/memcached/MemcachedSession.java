@@ -65,6 +65,15 @@ final class MemcachedSession implements ClientSession {
     }
 
     @Override
+    public void onInputClosed() {
+        if (chosen != null) {
+            chosen.onInputClosed();
+        } else {
+            channel.closeAfterFlush("closed by client");
+        }
+    }
+
+    @Override
     public void onClose() {
         if (chosen != null) {
             chosen.onClose();

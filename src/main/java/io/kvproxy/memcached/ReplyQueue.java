@@ -39,6 +39,10 @@ public final class ReplyQueue<E extends ReplyQueue.Entry> {
     private boolean closed;
     private String closeReason;
     private boolean paused;
+    /** The client sent its last byte: close once every whole request it sent has been answered. */
+    private boolean inputClosed;
+    /** Paused, or resumed and not yet fed again: whole requests may still wait in the input. */
+    private boolean inputPending;
 
     public ReplyQueue(ClientChannel channel, Supplier<E> factory) {
         this.channel = channel;
@@ -68,6 +72,16 @@ public final class ReplyQueue<E extends ReplyQueue.Entry> {
     /** The session read what it could; if it stopped for lack of room, it asks to be resumed later. */
     public void endOfInput() {
         paused = closeReason == null && !closed && !acceptsInput();
+        inputPending = paused;
+        emitReady();
+    }
+
+    /**
+     * The client half-closed its connection: what it sent is still answered, in order, and the connection
+     * closed after the last reply (memcached does the same), whatever was left of a partial request.
+     */
+    public void inputClosed() {
+        inputClosed = true;
         emitReady();
     }
 
@@ -96,9 +110,14 @@ public final class ReplyQueue<E extends ReplyQueue.Entry> {
         E head;
         while ((head = queue.peekFirst()) != null && head.isDone()) {
             queue.pollFirst();
-            head.emit(out);
+            if (!closed) {
+                head.emit(out);
+            }
             head.recycle();
             free.addLast(head);
+        }
+        if (closed) {
+            return;
         }
         if (!out.isEmpty()) {
             channel.outputReady();
@@ -108,6 +127,8 @@ public final class ReplyQueue<E extends ReplyQueue.Entry> {
         } else if (paused && acceptsInput()) {
             paused = false;
             channel.resumeInput();
+        } else if (inputClosed && !inputPending && queue.isEmpty()) {
+            channel.closeAfterFlush("closed by client");
         }
     }
 }

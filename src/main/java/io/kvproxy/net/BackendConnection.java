@@ -150,6 +150,14 @@ final class BackendConnection implements Backend {
         }
     }
 
+    /** Connects now if the connection is down, without waiting for its retry (a server about to rejoin). */
+    void connectNow(long nowNanos) {
+        if (state == State.DOWN) {
+            retryDelayNanos = FIRST_RETRY_NANOS;
+            connect(nowNanos);
+        }
+    }
+
     /** The selector says the connect finished, one way or the other. */
     void onConnectable(long nowNanos) {
         try {

@@ -5,6 +5,7 @@ import io.kvproxy.spi.ClientChannel;
 import io.kvproxy.spi.ClientSession;
 import io.kvproxy.spi.Counter;
 import io.kvproxy.spi.ProxyView;
+import io.kvproxy.spi.Replicator;
 import io.kvproxy.spi.Route;
 import java.io.IOException;
 import java.nio.channels.SelectionKey;
@@ -33,15 +34,18 @@ final class ClientConnection implements ClientChannel {
     private static final int RETAINED = 32 * 1024;
 
     /**
-     * Legal moves: OPEN → CLOSING (quit or a fatal protocol error: write what is pending, then close) →
-     * CLOSED; OPEN → CLOSED (peer gone, I/O error). The state at close is the close reason's category.
+     * Legal moves: OPEN → INPUT_CLOSED (the client shut down its sending side: no more reading, but every
+     * request it sent is still answered) → CLOSING; OPEN → CLOSING (quit or a fatal protocol error: write
+     * what is pending, then close) → CLOSED; any → CLOSED (I/O error, output limit). The state at close is
+     * the close reason's category.
      */
     enum State {
-        OPEN, CLOSING, CLOSED;
+        OPEN, INPUT_CLOSED, CLOSING, CLOSED;
 
         boolean canMoveTo(State next) {
             return switch (this) {
-                case OPEN -> next == CLOSING || next == CLOSED;
+                case OPEN -> next == INPUT_CLOSED || next == CLOSING || next == CLOSED;
+                case INPUT_CLOSED -> next == CLOSING || next == CLOSED;
                 case CLOSING -> next == CLOSED;
                 case CLOSED -> false;
             };
@@ -93,7 +97,7 @@ final class ClientConnection implements ClientChannel {
 
     @Override
     public void resumeInput() {
-        if (!resumePending && state == State.OPEN) {
+        if (!resumePending && (state == State.OPEN || state == State.INPUT_CLOSED)) {
             resumePending = true;
             worker.markResume(this);
         }
@@ -101,7 +105,7 @@ final class ClientConnection implements ClientChannel {
 
     @Override
     public void closeAfterFlush(String reason) {
-        if (state == State.OPEN) {
+        if (state == State.OPEN || state == State.INPUT_CLOSED) {
             transition(State.CLOSING);
             closeReason = reason;
             outputReady();
@@ -111,6 +115,11 @@ final class ClientConnection implements ClientChannel {
     @Override
     public Route route() {
         return worker.route();
+    }
+
+    @Override
+    public Replicator replicator() {
+        return worker.replicator();
     }
 
     @Override
@@ -152,7 +161,12 @@ final class ClientConnection implements ClientChannel {
     void onReadable(long nowNanos) throws IOException {
         int read = in.readFrom(channel);
         if (read < 0) {
-            close("closed by client");
+            // A half-close, as `nc -N` or a client closing right after its last write does: everything it
+            // sent before is still answered, then the connection is closed (as memcached does).
+            transition(State.INPUT_CLOSED);
+            lastActiveNanos = nowNanos;
+            session.onInputClosed();
+            updateInterest();
             return;
         }
         bytesIn += read;
@@ -163,7 +177,7 @@ final class ClientConnection implements ClientChannel {
     /** The session asked to be fed again after pausing (see {@link #resumeInput()}). */
     void onResume() {
         resumePending = false;
-        if (state == State.OPEN) {
+        if (state == State.OPEN || state == State.INPUT_CLOSED) {
             feedSession();
         }
     }

@@ -24,8 +24,14 @@ import org.slf4j.LoggerFactory;
  * with a real request of the protocol (memcached: {@code version}) and rejoins only when the answer
  * comes within {@code recv_timeout} — a server that accepts connections but hangs stays out.
  *
+ * <p>A server that answers is not simply put back: every worker first connects to it and sends the
+ * repair deletes its log holds (keys written to stand-ins while it was out, replicas it did not apply),
+ * and only when all have been answered does it rejoin ({@link RejoinGate}). So it never serves a value
+ * older than one acknowledged elsewhere during its absence, and no client meets a connection still
+ * being opened.
+ *
  * <p>Runs on its own thread; it touches workers only through the shared, thread-safe {@link
- * ServerHealth} records and the immutable rings it replaces.
+ * ServerHealth} records, the membership snapshots it replaces, and the workers' task queues.
  */
 public final class HealthMonitor implements Runnable {
 
@@ -38,10 +44,20 @@ public final class HealthMonitor implements Runnable {
     private final long connectTimeoutMillis;
     private final long recvTimeoutMillis;
     private final int maxPacketBytes;
+    private final RejoinGate gate;
     private volatile boolean stopped;
 
+    /** Lets a server back in only once every worker is ready for it. */
+    public interface RejoinGate {
+        /** Blocks until every worker has connected to {@code server} and repaired it; false if one could not. */
+        boolean prepare(int server);
+
+        /** The rejoin is over, whether the server is in or stays out. */
+        void finish(int server);
+    }
+
     public HealthMonitor(Topology topology, Protocol protocol, int threshold, long intervalMillis,
-                         long connectTimeoutMillis, long recvTimeoutMillis, int maxPacketBytes) {
+                         long connectTimeoutMillis, long recvTimeoutMillis, int maxPacketBytes, RejoinGate gate) {
         this.topology = topology;
         this.protocol = protocol;
         this.threshold = threshold;
@@ -49,6 +65,7 @@ public final class HealthMonitor implements Runnable {
         this.connectTimeoutMillis = connectTimeoutMillis;
         this.recvTimeoutMillis = recvTimeoutMillis;
         this.maxPacketBytes = maxPacketBytes;
+        this.gate = gate;
     }
 
     public void stop() {
@@ -84,14 +101,19 @@ public final class HealthMonitor implements Runnable {
                 }
             } else {
                 String verdict = probe(topology.server(i).host(), topology.server(i).port());
+                if (verdict == null && !gate.prepare(i)) {
+                    verdict = "answered a probe, but not every worker could connect to it and repair it in time";
+                }
                 if (verdict == null) {
                     health.recordSuccess();
                     health.setOnline(true);
-                    changed = true;
-                    log.warn("server {} rejoined: answered a probe within {} ms", health.address(), recvTimeoutMillis);
+                    topology.rebuildRings();
+                    log.warn("server {} rejoined: answered a probe within {} ms, and every worker repaired it",
+                            health.address(), recvTimeoutMillis);
                 } else {
                     log.info("server {} stays out: {}", health.address(), verdict);
                 }
+                gate.finish(i);
             }
         }
         if (changed) {

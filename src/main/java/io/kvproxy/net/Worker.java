@@ -1,6 +1,12 @@
 package io.kvproxy.net;
 
+import io.kvproxy.replicate.BackendDirectory;
+import io.kvproxy.replicate.RepairLog;
+import io.kvproxy.replicate.Repairs;
+import io.kvproxy.replicate.WorkerReplicator;
 import io.kvproxy.route.Topology;
+import io.kvproxy.spi.ClusterRole;
+import io.kvproxy.spi.Replicator;
 import io.kvproxy.spi.Counter;
 import io.kvproxy.spi.Protocol;
 import io.kvproxy.spi.ProxyView;
@@ -17,6 +23,7 @@ import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
@@ -40,12 +47,26 @@ public final class Worker implements Runnable {
     private static final Logger log = LoggerFactory.getLogger(Worker.class);
     private static final byte[] TOO_MANY_CONNECTIONS = "ERROR Too many open connections\r\n".getBytes(StandardCharsets.US_ASCII);
     private static final long ACCEPT_PAUSE_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
+    /**
+     * Keys (with the server each concerns) one worker remembers for repair: writes its stand-ins took and
+     * replicas that did not apply. About 100 bytes each at most; past it, stand-in writes are refused and
+     * a backup server that lost track is flushed when it is back.
+     */
+    static final int REPAIR_LOG_ENTRIES = 200_000;
+    /** How often repairs of backup servers that stayed in are attempted while any are due. */
+    private static final long REPAIR_TICK_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
 
     private final int index;
     private final WorkerContext context;
     private final Selector selector;
     private final BackendConnection[] backends;
+    private final BackendConnection[][] byKind;
     private final WorkerRoute route;
+    private final RepairLog repairLog;
+    private final WorkerReplicator replicator;
+    private final Repairs repairs;
+    private final List<PendingRejoin> rejoins = new ArrayList<>();
+    private long nextRepairTickNanos;
     private final WorkerCounters counters;
     private final List<ClientConnection> clients = new ArrayList<>();
     private final List<BackendConnection> dirtyBackends = new ArrayList<>();
@@ -63,6 +84,7 @@ public final class Worker implements Runnable {
     private long stopDeadlineNanos;
     private volatile boolean stopped;
     private volatile int clientCount;
+    private volatile int repairBacklog;
 
     /** @param counters this worker's counters, already known to the reports that sum them */
     public Worker(int index, WorkerContext context, WorkerCounters counters) throws IOException {
@@ -84,7 +106,14 @@ public final class Worker implements Runnable {
                 backends[kind * topology.serverCount() + i] = backend;
             }
         }
-        this.route = new WorkerRoute(topology, byKind, context.asyncLimitPerWorker());
+        this.byKind = byKind;
+        this.repairLog = new RepairLog(topology.serverCount(), REPAIR_LOG_ENTRIES);
+        this.route = new WorkerRoute(topology, byKind, repairLog, counters);
+        BackendDirectory directory = (kind, server) -> byKind[kind][server];
+        this.replicator = new WorkerReplicator(topology.cluster(ClusterRole.BACKUP), directory, repairLog, counters,
+                context.asyncLimitPerWorker());
+        this.repairs = new Repairs(repairLog, context.protocol(), directory, topology.cluster(ClusterRole.BACKUP),
+                server -> topology.health(server).isOnline(), counters);
     }
 
     public int index() {
@@ -164,6 +193,7 @@ public final class Worker implements Runnable {
             runResumed();
             runTimers(now);
             flushAll(now);
+            repairBacklog = repairLog.size();
         }
     }
 
@@ -327,6 +357,15 @@ public final class Worker implements Runnable {
                 }
             }
         }
+        if (repairs.hasWork() && now - nextRepairTickNanos >= 0) {
+            nextRepairTickNanos = now + REPAIR_TICK_NANOS;
+            repairs.tick();
+        }
+        for (int i = rejoins.size() - 1; i >= 0; i--) {
+            if (rejoins.get(i).check(now)) {
+                rejoins.remove(i);
+            }
+        }
         if (acceptKey != null && acceptPausedUntilNanos != 0 && now - acceptPausedUntilNanos >= 0) {
             acceptPausedUntilNanos = 0;
             acceptKey.interestOps(SelectionKey.OP_ACCEPT);
@@ -365,6 +404,13 @@ public final class Worker implements Runnable {
                 deadline = next;
             }
         }
+        if (repairs.hasWork() && nextRepairTickNanos - deadline < 0) {
+            deadline = nextRepairTickNanos;
+        }
+        if (!rejoins.isEmpty()) {
+            // A rejoin waits for connections to come up: look again soon.
+            deadline = Math.min(deadline, nanoTime() + TimeUnit.MILLISECONDS.toNanos(5));
+        }
         if (acceptPausedUntilNanos != 0 && acceptPausedUntilNanos - deadline < 0) {
             deadline = acceptPausedUntilNanos;
         }
@@ -393,9 +439,9 @@ public final class Worker implements Runnable {
     }
 
     private void shutdown() {
-        long unanswered = counters.get(Counter.ASYNC_QUEUED);
+        long unanswered = counters.get(Counter.REPLICATION_IN_FLIGHT);
         if (unanswered > 0) {
-            log.warn("worker {} stopping with {} asynchronous replica writes unanswered; counted as failed", index, unanswered);
+            log.warn("worker {} stopping with {} replica writes unanswered; counted as failed", index, unanswered);
         }
         for (ClientConnection client : new ArrayList<>(clients)) {
             client.close("proxy stopping");
@@ -423,6 +469,85 @@ public final class Worker implements Runnable {
 
     Route route() {
         return route;
+    }
+
+    Replicator replicator() {
+        return replicator;
+    }
+
+    /** Entries this worker's repair log holds now (for reports; read from any thread, so approximate). */
+    public int repairBacklog() {
+        return repairBacklog;
+    }
+
+    // --- letting a server back in (called from the health monitor's thread) ---
+
+    /**
+     * Prepares server {@code server} (topology index) to rejoin: connects every connection kind to it,
+     * sends the repair deletes this worker owes it and its stand-ins, and completes {@code ready} with
+     * true once all of that is done, or false when it cannot be within {@code timeoutNanos}. Until
+     * {@link #finishRejoin}, writes to stand-ins are refused.
+     */
+    public void prepareRejoin(int server, long timeoutNanos, CompletableFuture<Boolean> ready) {
+        execute(() -> {
+            route.beginRejoin();
+            long now = nanoTime();
+            PendingRejoin rejoin = new PendingRejoin(server, now + timeoutNanos, ready);
+            for (BackendConnection[] connections : byKind) {
+                connections[server].connectNow(now);
+            }
+            repairs.prepareRejoin(server, ok -> rejoin.repaired(ok));
+            rejoins.add(rejoin);
+            if (rejoin.check(now)) {
+                rejoins.remove(rejoin);
+            }
+        });
+    }
+
+    /** The rejoin prepared by {@link #prepareRejoin} is over (the server is in, or stays out). */
+    public void finishRejoin() {
+        execute(route::endRejoin);
+    }
+
+    /** One server being let back in, as this worker sees it. */
+    private final class PendingRejoin {
+        private final int server;
+        private final long deadlineNanos;
+        private final CompletableFuture<Boolean> ready;
+        private Boolean repaired;
+
+        PendingRejoin(int server, long deadlineNanos, CompletableFuture<Boolean> ready) {
+            this.server = server;
+            this.deadlineNanos = deadlineNanos;
+            this.ready = ready;
+        }
+
+        void repaired(boolean ok) {
+            repaired = ok;
+        }
+
+        /** Completes {@code ready} when it can be; returns whether it has. */
+        boolean check(long now) {
+            if (repaired != null && !repaired) {
+                ready.complete(false);
+                return true;
+            }
+            boolean connected = true;
+            for (BackendConnection[] connections : byKind) {
+                connected &= connections[server].state() == BackendConnection.State.CONNECTED;
+            }
+            if (connected && repaired != null) {
+                ready.complete(true);
+                return true;
+            }
+            if (now - deadlineNanos >= 0) {
+                log.info("worker {}: {} not ready to rejoin in time ({})", index, byKind[0][server].address(),
+                        connected ? "repair deletes unanswered" : "not connected");
+                ready.complete(false);
+                return true;
+            }
+            return false;
+        }
     }
 
     ProxyView proxyView() {

@@ -1,7 +1,10 @@
 package io.kvproxy.net;
 
 import io.kvproxy.route.Cluster;
+import io.kvproxy.replicate.RepairLog;
 import io.kvproxy.route.Topology;
+import io.kvproxy.spi.Counter;
+import io.kvproxy.stats.WorkerCounters;
 import io.kvproxy.spi.Backend;
 import io.kvproxy.spi.Buffer;
 import io.kvproxy.spi.ClusterRole;
@@ -9,19 +12,60 @@ import io.kvproxy.spi.Route;
 
 /**
  * {@link Route} for one worker: looks the key up on the shared ring of the cluster and returns this
- * worker's own connection to the server found.
+ * worker's own connection to the server found. A write whose owner is out goes to its stand-in and is
+ * recorded in the worker's {@link RepairLog}, so that the owner is cleaned of the key before it rejoins
+ * and the stand-in's copy is deleted when the key moves back; a write that cannot be recorded is refused.
  */
 final class WorkerRoute implements Route {
 
     private final Topology topology;
-    private final int asyncLimit;
     /** By connection kind, then topology server index. */
     private final BackendConnection[][] backends;
+    private final RepairLog repairs;
+    private final WorkerCounters counters;
+    /** Servers being let back in: their stand-ins take no new writes until the rings say they are in. */
+    private int rejoinsPending;
 
-    WorkerRoute(Topology topology, BackendConnection[][] backends, int asyncLimit) {
+    WorkerRoute(Topology topology, BackendConnection[][] backends, RepairLog repairs, WorkerCounters counters) {
         this.topology = topology;
-        this.asyncLimit = asyncLimit;
         this.backends = backends;
+        this.repairs = repairs;
+        this.counters = counters;
+    }
+
+    /**
+     * A server is about to rejoin: this worker's repair deletes are in flight, and a stand-in write made
+     * now would escape them (it would be recorded after the deletes were chosen), so until {@link
+     * #endRejoin} such writes are refused. It lasts one round trip.
+     */
+    void beginRejoin() {
+        rejoinsPending++;
+    }
+
+    void endRejoin() {
+        rejoinsPending--;
+    }
+
+    @Override
+    public Backend writeBackendFor(int kind, Buffer key, int offset, int length) {
+        Cluster master = topology.cluster(ClusterRole.MASTER);
+        int server = master.serverFor(key.raw(), offset, length);
+        if (server < 0) {
+            return null;
+        }
+        if (master.isDegraded()) {
+            int owner = master.ownerFor(key.raw(), offset, length);
+            if (owner != server) {
+                if (rejoinsPending > 0 || !repairs.hasRoom(2, length)) {
+                    counters.add(Counter.STAND_IN_REFUSED, 1);
+                    return null;
+                }
+                repairs.record(master.topologyIndex(owner), RepairLog.Kind.MISSED, key, offset, length);
+                repairs.record(master.topologyIndex(server), RepairLog.Kind.STAND_IN, key, offset, length);
+                counters.add(Counter.STAND_IN_WRITES, 1);
+            }
+        }
+        return backends[kind][master.topologyIndex(server)];
     }
 
     @Override
@@ -44,16 +88,6 @@ final class WorkerRoute implements Route {
     public Backend backendAt(ClusterRole role, int kind, int index) {
         Cluster cluster = topology.cluster(role);
         return backends[kind][cluster.topologyIndex(index)];
-    }
-
-    @Override
-    public boolean hasBackup() {
-        return topology.cluster(ClusterRole.BACKUP) != null;
-    }
-
-    @Override
-    public int asyncLimit() {
-        return asyncLimit;
     }
 
     @Override

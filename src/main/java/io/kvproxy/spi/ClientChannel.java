@@ -21,6 +21,9 @@ public interface ClientChannel {
     /** Routing of keys to backend connections of this worker. */
     Route route();
 
+    /** Replication of this worker's accepted writes to the backup cluster. */
+    Replicator replicator();
+
     /** The proxy's own state, for {@code status} and {@code stats}. */
     ProxyView proxy();
 

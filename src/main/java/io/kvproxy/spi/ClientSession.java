@@ -17,6 +17,16 @@ public interface ClientSession {
      */
     boolean wantsInput();
 
-    /** The connection is gone: nothing more will be written. Replies still in flight must be ignored. */
+    /**
+     * The client shut down its sending side (or the stream ended): no more input will come. The session
+     * still answers every whole request it has (what {@code onRead} holds or will be fed), then asks for
+     * the connection to be closed with {@link ClientChannel#closeAfterFlush}, as memcached does.
+     */
+    void onInputClosed();
+
+    /**
+     * The connection is gone: nothing more will be written. Replies still in flight are not for the
+     * client any more, but what they set in motion (replication) goes on.
+     */
     void onClose();
 }

@@ -19,14 +19,25 @@ public enum Counter {
     CLIENT_ERRORS("client_errors"),
     /** Error replies the proxy made because a backend timed out or was unavailable. */
     BACKEND_ERRORS("backend_errors"),
-    /** Writes sent to the backup cluster. */
+    /**
+     * Writes the master accepted that are to be replicated. Always equal to {@link #REPLICATED} + {@link
+     * #REPLICATION_DROPPED} + {@link #REPLICATION_FAILED} + {@link #REPLICATION_IN_FLIGHT}.
+     */
+    REPLICATION_ACCEPTED("replication_accepted"),
+    /** Replicas the backup applied. */
     REPLICATED("replicated"),
-    /** Asynchronous replica writes sent and not yet answered (a gauge: added to and taken from). */
-    ASYNC_QUEUED("async_queue_size"),
-    /** Asynchronous replica writes not sent because the worker's share of {@code async_size} was full. */
-    ASYNC_DROPPED("async_dropped"),
-    /** Asynchronous replica writes the backup rejected, did not answer in time, or could not be sent to. */
-    ASYNC_FAILED("async_failed"),
+    /** Asynchronous replicas not sent because the worker's share of {@code async_size} was full. */
+    REPLICATION_DROPPED("replication_dropped"),
+    /** Replicas the backup rejected, did not answer in time, or could not be sent to (its server out). */
+    REPLICATION_FAILED("replication_failed"),
+    /** Replicas sent and not yet answered (a gauge: added to and taken from). */
+    REPLICATION_IN_FLIGHT("replication_in_flight"),
+    /** Writes of an out master server's keys taken by a stand-in server (and recorded for repair). */
+    STAND_IN_WRITES("stand_in_writes"),
+    /** Writes refused because their owner was out and the stand-in write could not be recorded. */
+    STAND_IN_REFUSED("stand_in_refused"),
+    /** Repair deletes (and flushes) sent to servers that may hold stale copies, and answered. */
+    REPAIRS("repairs"),
     /** Synchronous writes answered "backup write failed". */
     SYNC_FAILED("sync_failed");
 

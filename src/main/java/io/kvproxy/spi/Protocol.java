@@ -28,6 +28,21 @@ public interface Protocol {
     /** A receiver for the reply to {@link #writeProbe}, telling the core whether the server answered well. */
     PendingReply newProbeReceiver(ProbeResult result);
 
+    /**
+     * Writes a request that deletes {@code key} on a server (memcached: {@code delete <key>}), used to
+     * repair a server that may hold a stale copy. Its answer goes to {@link #newInvalidateReceiver}.
+     */
+    void writeInvalidate(Buffer out, Buffer key, int offset, int length);
+
+    /** Writes a request that empties a server (memcached: {@code flush_all}), when a repair lost track of keys. */
+    void writeInvalidateAll(Buffer out);
+
+    /**
+     * A receiver for the answer to {@link #writeInvalidate} or {@link #writeInvalidateAll}, on a backend
+     * connection of kind 0: healthy when the server deleted the key or did not hold it.
+     */
+    PendingReply newInvalidateReceiver(ProbeResult result);
+
     /** Where a probe's verdict goes. */
     @FunctionalInterface
     interface ProbeResult {

@@ -13,17 +13,19 @@ public interface Route {
      */
     Backend backendFor(ClusterRole role, int kind, Buffer key, int offset, int length);
 
+    /**
+     * The master backend that takes a write of {@code key}: its owner, or while the owner is out the
+     * stand-in the ring gives, the write then recorded so the owner is repaired before it rejoins. Null
+     * when no server can take it: none is in, or the stand-in write cannot be recorded (the repair log is
+     * full, or the owner is being let back in this very moment); answer the client unavailable.
+     */
+    Backend writeBackendFor(int kind, Buffer key, int offset, int length);
+
     /** Number of servers of the cluster of {@code role} (0 when it does not exist), in or out of the ring. */
     int serverCount(ClusterRole role);
 
     /** Server {@code index} of the cluster of {@code role}, for requests every server must see. */
     Backend backendAt(ClusterRole role, int kind, int index);
-
-    /** Whether the cluster has a replication target ({@code hosts_backup} is set). */
-    boolean hasBackup();
-
-    /** This worker's share of {@code async_size}: asynchronous replica writes it may have in flight. */
-    int asyncLimit();
 
     /** The {@code sync_str} prefix: replicated synchronously when a key starts with it. Empty: never. */
     byte[] syncPrefix();

@@ -30,11 +30,12 @@ public final class ProxyState implements ProxyView {
     private final LongSupplier refusedConnections;
     private final int backendConnections;
     private final LongSupplier workerAllocatedBytes;
+    private final LongSupplier repairBacklog;
     private final long startMillis = System.currentTimeMillis();
 
     public ProxyState(String version, ProxySettings settings, Topology topology, List<WorkerCounters> counters,
                       IntSupplier clientConnections, LongSupplier totalConnections, LongSupplier refusedConnections,
-                      int backendConnections, LongSupplier workerAllocatedBytes) {
+                      int backendConnections, LongSupplier workerAllocatedBytes, LongSupplier repairBacklog) {
         this.version = version;
         this.settings = settings;
         this.topology = topology;
@@ -44,6 +45,7 @@ public final class ProxyState implements ProxyView {
         this.refusedConnections = refusedConnections;
         this.backendConnections = backendConnections;
         this.workerAllocatedBytes = workerAllocatedBytes;
+        this.repairBacklog = repairBacklog;
     }
 
     @Override
@@ -92,10 +94,13 @@ public final class ProxyState implements ProxyView {
         report.append("Number of client connection [").append(clientConnections.getAsInt()).append("]\n");
         report.append("Number of backend connection [").append(backendConnections).append("]\n");
         report.append("Read timeout of backend connection [").append(settings.recvTimeoutMillis()).append("ms]\n");
-        report.append("Size of async queue [").append(total(Counter.ASYNC_QUEUED)).append("]\n");
-        report.append("Async replication dropped [").append(total(Counter.ASYNC_DROPPED)).append("]\n");
-        report.append("Async replication failed [").append(total(Counter.ASYNC_FAILED)).append("]\n");
+        report.append("Size of async queue [").append(total(Counter.REPLICATION_IN_FLIGHT)).append("]\n");
+        report.append("Async replication dropped [").append(total(Counter.REPLICATION_DROPPED)).append("]\n");
+        report.append("Async replication failed [").append(total(Counter.REPLICATION_FAILED)).append("]\n");
         report.append("Sync replication failed [").append(total(Counter.SYNC_FAILED)).append("]\n");
+        report.append("Replication accepted [").append(total(Counter.REPLICATION_ACCEPTED)).append("] replicated [")
+                .append(total(Counter.REPLICATED)).append("]\n");
+        report.append("Keys awaiting repair [").append(repairBacklog.getAsLong()).append("]\n");
         report.append("Uptime [").append(uptimeSeconds()).append("s]\n");
         report.append("Version [kvproxy ").append(version).append("]\n");
         report.append("Worker threads [").append(settings.threadCount()).append("]\n");
@@ -130,6 +135,7 @@ public final class ProxyState implements ProxyView {
         for (Counter counter : Counter.values()) {
             sink.stat(counter.statName(), Long.toString(total(counter)));
         }
+        sink.stat("repair_pending", Long.toString(repairBacklog.getAsLong()));
         sink.stat("worker_allocated_bytes", Long.toString(workerAllocatedBytes.getAsLong()));
         sink.stat("backend_servers", Integer.toString(topology.serverCount()));
         sink.stat("backend_connections", Integer.toString(backendConnections));

@@ -15,6 +15,7 @@ import io.kvproxy.spi.PendingReply;
 import io.kvproxy.spi.Protocol;
 import io.kvproxy.spi.ProxyView;
 import io.kvproxy.spi.ReplyFramer;
+import io.kvproxy.spi.Replicator;
 import io.kvproxy.spi.Route;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayDeque;
@@ -218,13 +219,8 @@ public class RequestPathBenchmark {
         }
 
         @Override
-        public boolean hasBackup() {
-            return false;
-        }
-
-        @Override
-        public int asyncLimit() {
-            return 0;
+        public Backend writeBackendFor(int kind, Buffer key, int offset, int length) {
+            return backends[ring.serverFor(key.raw(), offset, length)];
         }
 
         @Override
@@ -232,6 +228,19 @@ public class RequestPathBenchmark {
             return new byte[0];
         }
     }
+
+    /** The benchmark's pool has no backup cluster. */
+    private static final Replicator NO_BACKUP = new Replicator() {
+        @Override
+        public boolean enabled() {
+            return false;
+        }
+
+        @Override
+        public ReplicaWrite start(int kind, Buffer key, int keyOffset, int keyLength, boolean sync) {
+            throw new IllegalStateException("no backup cluster in the benchmark");
+        }
+    };
 
     /** A client connection without its socket: replies accumulate in {@code out}. */
     private record Channel(Buffer out, Route route) implements ClientChannel {
@@ -257,6 +266,11 @@ public class RequestPathBenchmark {
         @Override
         public ProxyView proxy() {
             throw new UnsupportedOperationException("no proxy commands in the benchmark");
+        }
+
+        @Override
+        public Replicator replicator() {
+            return NO_BACKUP;
         }
 
         @Override

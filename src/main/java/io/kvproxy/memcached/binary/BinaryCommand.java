@@ -2,6 +2,7 @@ package io.kvproxy.memcached.binary;
 
 import static io.kvproxy.memcached.binary.Binary.*;
 
+import io.kvproxy.memcached.ReplicaReceiver;
 import io.kvproxy.memcached.ReplyQueue;
 import io.kvproxy.spi.Backend;
 import io.kvproxy.spi.BackendFailure;
@@ -14,7 +15,7 @@ import io.kvproxy.spi.Counter;
  * (opcode set back to the client's, quiet or not); a BROADCAST ({@code FLUSH}) waits for every server;
  * a LOCAL one was answered by the proxy.
  */
-final class BinaryCommand implements BinaryReplyReceiver, ReplyQueue.Entry {
+final class BinaryCommand implements BinaryReplyReceiver, ReplyQueue.Entry, ReplicaReceiver.SyncWaiter {
 
     enum Kind { LOCAL, FORWARD, BROADCAST }
 
@@ -37,9 +38,6 @@ final class BinaryCommand implements BinaryReplyReceiver, ReplyQueue.Entry {
     private boolean replicates;
     private boolean replicateAlways;
     private boolean sync;
-    private boolean waitingForBackup;
-    /** The backup's answer (to a sync replica) is being awaited: replies now come from the backup. */
-    private boolean backupSent;
 
     BinaryCommand(BinarySession session) {
         this.session = session;
@@ -54,8 +52,6 @@ final class BinaryCommand implements BinaryReplyReceiver, ReplyQueue.Entry {
         pending = 0;
         broadcastFailed = false;
         replicates = false;
-        waitingForBackup = false;
-        backupSent = false;
         stored.clear();
     }
 
@@ -78,23 +74,13 @@ final class BinaryCommand implements BinaryReplyReceiver, ReplyQueue.Entry {
 
     @Override
     public int sentOpcode() {
-        return backupSent ? replica.get(replica.readIndex() + OPCODE) & 0xff : loud(opcode);
+        return loud(opcode);
     }
 
+    // Answers are taken even after the client has gone: a write it made is still replicated.
     @Override
     public void onReply(Buffer buffer, int offset, int length) {
-        if (session.isClosed()) {
-            return;
-        }
         int status = buffer.getUnsignedShort(offset + STATUS);
-        if (waitingForBackup) {
-            waitingForBackup = false;
-            if (status != SUCCESS && status != KEY_NOT_FOUND) {
-                backupFailed();
-            }
-            replied();
-            return;
-        }
         if (replicates && (replicateAlways || status == SUCCESS)) {
             if (sync) {
                 keep(buffer, offset, length);
@@ -102,11 +88,14 @@ final class BinaryCommand implements BinaryReplyReceiver, ReplyQueue.Entry {
                     stored.clear();
                     settled = true;
                 }
-                sendBackup();
+                pending++;
+                if (!session.replicate(replica, this)) {
+                    onBackupAnswered(false);
+                }
                 replied();
                 return;
             }
-            session.replicateAsync(replica);
+            session.replicate(replica, null);
         }
         boolean retrieval = isRetrieval(loud(opcode));
         if (retrieval) {
@@ -118,6 +107,8 @@ final class BinaryCommand implements BinaryReplyReceiver, ReplyQueue.Entry {
                 keep(buffer, offset, length);
             }
         } else if (isQuiet(opcode) && (retrieval ? status == KEY_NOT_FOUND : status == SUCCESS)) {
+            settled = true;
+        } else if (session.isClosed()) {
             settled = true;
         } else if (session.isHead(this)) {
             Buffer out = session.output();
@@ -139,18 +130,9 @@ final class BinaryCommand implements BinaryReplyReceiver, ReplyQueue.Entry {
 
     @Override
     public void onFailure(BackendFailure failure) {
-        if (session.isClosed()) {
-            return;
-        }
         session.count(Counter.BACKEND_ERRORS, 1);
-        if (waitingForBackup) {
-            waitingForBackup = false;
-            backupFailed();
-            replied();
-            return;
-        }
         if (replicates && replicateAlways) {
-            session.replicateAsync(replica);
+            session.replicate(replica, null);
         }
         if (kind != Kind.BROADCAST || !broadcastFailed) {
             broadcastFailed = true;
@@ -160,20 +142,13 @@ final class BinaryCommand implements BinaryReplyReceiver, ReplyQueue.Entry {
         replied();
     }
 
-    /** Sends the sync replica; this command is then answered by the backup too. */
-    private void sendBackup() {
-        Backend backup = session.backupFor(replica);
-        pending++;
-        if (backup == null) {
+    /** The backup answered this command's synchronous replica ({@code accepted}: it took the write). */
+    @Override
+    public void onBackupAnswered(boolean accepted) {
+        if (!accepted) {
             backupFailed();
-            pending--;
-            return;
         }
-        waitingForBackup = true;
-        backupSent = true;
-        session.count(Counter.REPLICATED, 1);
-        backup.output().put(replica, replica.readIndex(), replica.readable());
-        backup.enqueue(this);
+        replied();
     }
 
     /** The sync write did not reach the backup: the client is told, quiet or not. */

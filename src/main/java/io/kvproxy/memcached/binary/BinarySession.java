@@ -2,7 +2,7 @@ package io.kvproxy.memcached.binary;
 
 import static io.kvproxy.memcached.binary.Binary.*;
 
-import io.kvproxy.memcached.AsyncReplicas;
+import io.kvproxy.memcached.ReplicaReceiver;
 import io.kvproxy.memcached.ReplyQueue;
 import io.kvproxy.memcached.binary.BinaryCommand.Kind;
 import io.kvproxy.memcached.binary.BinaryRequest.Outcome;
@@ -13,6 +13,8 @@ import io.kvproxy.spi.ClientChannel;
 import io.kvproxy.spi.ClientSession;
 import io.kvproxy.spi.ClusterRole;
 import io.kvproxy.spi.Counter;
+import io.kvproxy.spi.Replicator;
+import io.kvproxy.spi.Replicator.ReplicaWrite;
 import io.kvproxy.spi.Route;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayDeque;
@@ -37,8 +39,8 @@ public final class BinarySession implements ClientSession {
     private final BinaryRequestParser parser;
     private final BinaryRequest request = new BinaryRequest();
     private final ReplyQueue<BinaryCommand> replies;
-    private final AsyncReplicas async;
-    private final ArrayDeque<AsyncReplica> asyncPool = new ArrayDeque<>();
+    private final Replicator replicator;
+    private final ArrayDeque<BinaryReplica> replicaPool = new ArrayDeque<>();
 
     public BinarySession(ClientChannel channel) {
         this.channel = channel;
@@ -46,7 +48,7 @@ public final class BinarySession implements ClientSession {
         this.out = channel.output();
         this.parser = new BinaryRequestParser(channel.maxPacketBytes());
         this.replies = new ReplyQueue<>(channel, () -> new BinaryCommand(this));
-        this.async = new AsyncReplicas(channel);
+        this.replicator = channel.replicator();
     }
 
     @Override
@@ -82,6 +84,11 @@ public final class BinarySession implements ClientSession {
     @Override
     public boolean wantsInput() {
         return replies.acceptsInput();
+    }
+
+    @Override
+    public void onInputClosed() {
+        replies.inputClosed();
     }
 
     @Override
@@ -142,7 +149,10 @@ public final class BinarySession implements ClientSession {
 
     /** Sends the packet, with the loud opcode, to the server that owns its key. */
     private void forward(Buffer in, int base, ClusterRole role) {
-        Backend backend = route.backendFor(role, BACKEND_KIND, in, base + request.keyStart(), request.keyLength);
+        // Every request routed on the master cluster here changes something (set, delete, touch, gat...).
+        Backend backend = role == ClusterRole.MASTER
+                ? route.writeBackendFor(BACKEND_KIND, in, base + request.keyStart(), request.keyLength)
+                : route.backendFor(role, BACKEND_KIND, in, base + request.keyStart(), request.keyLength);
         if (backend == null || !backend.isAvailable()) {
             count(Counter.BACKEND_ERRORS, 1);
             writeError(local(request.opcode).stored, request.opcode, TEMPORARY_FAILURE, request.opaque,
@@ -156,7 +166,7 @@ public final class BinarySession implements ClientSession {
         target.set(start + OPCODE, (byte) loud(request.opcode));
         command.expectReply();
         backend.enqueue(command);
-        if (route.hasBackup()) {
+        if (replicator.enabled()) {
             buildReplica(command, in, base);
         }
     }
@@ -190,54 +200,28 @@ public final class BinarySession implements ClientSession {
         return prefix.length > 0 && request.keyLength >= prefix.length && in.regionEquals(base + request.keyStart(), prefix);
     }
 
-    /** The backup connection for the key of the replica packet, or null when none is available. */
-    Backend backupFor(Buffer replica) {
+    /**
+     * Sends the replica packet of a write the master accepted; the core's replica lives on whatever
+     * becomes of this client. {@code waiter}: a synchronous write's command; null for an asynchronous one.
+     * Returns false when it could not be sent (counted, logged, kept for repair).
+     */
+    boolean replicate(Buffer replica, ReplicaReceiver.SyncWaiter waiter) {
         int base = replica.readIndex();
         int keyOffset = base + HEADER_LENGTH + (replica.get(base + EXTRAS_LENGTH) & 0xff);
-        Backend backup = route.backendFor(ClusterRole.BACKUP, BACKEND_KIND, replica, keyOffset,
-                replica.getUnsignedShort(base + KEY_LENGTH));
-        return backup != null && backup.isAvailable() ? backup : null;
-    }
-
-    /** Sends a replica now and lets the client's reply go; the outcome is only counted. */
-    void replicateAsync(Buffer replica) {
-        Backend backup = backupFor(replica);
-        if (backup == null) {
-            async.unsent();
-            return;
+        ReplicaWrite write = replicator.start(BACKEND_KIND, replica, keyOffset, replica.getUnsignedShort(base + KEY_LENGTH),
+                waiter != null);
+        if (write == null) {
+            return false;
         }
-        if (async.reserve()) {
-            AsyncReplica receiver = asyncPool.pollFirst();
-            if (receiver == null) {
-                receiver = new AsyncReplica();
-            }
-            receiver.opcode = replica.get(replica.readIndex() + OPCODE) & 0xff;
-            backup.output().put(replica, replica.readIndex(), replica.readable());
-            backup.enqueue(receiver);
+        BinaryReplica receiver = replicaPool.pollFirst();
+        if (receiver == null) {
+            receiver = new BinaryReplica(replicaPool);
         }
-    }
-
-    /** Receives the backup's answer to one asynchronous replica; pooled, and counts even after the client has gone. */
-    private final class AsyncReplica implements BinaryReplyReceiver {
-        int opcode;
-
-        @Override
-        public int sentOpcode() {
-            return opcode;
-        }
-
-        @Override
-        public void onReply(Buffer buffer, int offset, int length) {
-            int status = buffer.getUnsignedShort(offset + STATUS);
-            async.answered(status == SUCCESS || status == KEY_NOT_FOUND);
-            asyncPool.addLast(this);
-        }
-
-        @Override
-        public void onFailure(BackendFailure failure) {
-            async.failed(failure.message());
-            asyncPool.addLast(this);
-        }
+        receiver.begin(write, waiter);
+        receiver.opcode(replica.get(base + OPCODE) & 0xff);
+        write.backend().output().put(replica, base, replica.readable());
+        write.backend().enqueue(receiver);
+        return true;
     }
 
     /** FLUSH goes to every server of the master and backup clusters; success when all succeed. */

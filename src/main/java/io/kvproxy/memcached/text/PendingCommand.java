@@ -1,5 +1,6 @@
 package io.kvproxy.memcached.text;
 
+import io.kvproxy.memcached.ReplicaReceiver;
 import io.kvproxy.memcached.ReplyQueue;
 import io.kvproxy.spi.Backend;
 import io.kvproxy.spi.BackendFailure;
@@ -20,7 +21,7 @@ import java.util.Arrays;
  * client's keys in order and taking, from each key's server reply, the next VALUE block if it is that
  * key, restores the client's order exactly, misses and duplicate keys included.
  */
-final class PendingCommand implements ReplyQueue.Entry {
+final class PendingCommand implements ReplyQueue.Entry, ReplicaReceiver.SyncWaiter {
 
     enum Kind {
         /** Reply already in {@code stored}. */
@@ -66,7 +67,6 @@ final class PendingCommand implements ReplyQueue.Entry {
     private boolean sync;
     private int replicaKeyOffset;
     private int replicaKeyLength;
-    private Part backupPart;
     /** BROADCAST: start and length in {@code stored} of the first reply that was not OK, or -1. */
     private int firstErrorStart;
     private int firstErrorLength;
@@ -85,7 +85,6 @@ final class PendingCommand implements ReplyQueue.Entry {
         firstErrorStart = -1;
         silent = false;
         replicates = false;
-        backupPart = null;
         stored.clear();
         keys.clear();
     }
@@ -171,27 +170,25 @@ final class PendingCommand implements ReplyQueue.Entry {
     private void onPartReply(Part part, Buffer buffer, int offset, int length) {
         switch (kind) {
             case FORWARD -> {
-                if (part == backupPart) {
-                    if (!TextReplies.isAccepted(buffer, offset, length, true)) {
-                        backupFailed();
-                    }
-                    partDone();
-                    return;
-                }
                 if (part.expectsValues) {
                     countValues(part.valueCount, 1);
                 }
                 if (replicates && (replicateAlways || TextReplies.isAccepted(buffer, offset, length, false))) {
                     if (sync) {
                         // The client's reply waits for the backup: keep the master's, then send the replica.
-                        stored.put(buffer, offset, length);
-                        sendBackup();
+                        if (!silent) {
+                            stored.put(buffer, offset, length);
+                        }
+                        partsPending++;
+                        if (!session.replicate(replica, replicaKeyOffset, replicaKeyLength, this)) {
+                            onBackupAnswered(false);
+                        }
                         partDone();
                         return;
                     }
-                    session.replicateAsync(replica, replicaKeyOffset, replicaKeyLength);
+                    session.replicate(replica, replicaKeyOffset, replicaKeyLength, null);
                 }
-                if (silent) {
+                if (silent || session.isClosed()) {
                     emitted = true;
                 } else if (session.isHead(this)) {
                     session.output().put(buffer, offset, length);
@@ -227,12 +224,10 @@ final class PendingCommand implements ReplyQueue.Entry {
         part.failed = true;
         part.failure = failure;
         session.count(Counter.BACKEND_ERRORS, 1);
-        if (kind == Kind.FORWARD && part == backupPart) {
-            backupFailed();
-        } else if (kind == Kind.FORWARD) {
+        if (kind == Kind.FORWARD) {
             if (replicates && replicateAlways) {
                 // A delete reaches the backup whatever became of it on the master.
-                session.replicateAsync(replica, replicaKeyOffset, replicaKeyLength);
+                session.replicate(replica, replicaKeyOffset, replicaKeyLength, null);
             }
             if (silent) {
                 emitted = true;
@@ -247,16 +242,13 @@ final class PendingCommand implements ReplyQueue.Entry {
         partDone();
     }
 
-    private void sendBackup() {
-        Backend backup = session.backupFor(replica, replicaKeyOffset, replicaKeyLength);
-        backupPart = addPart(backup, false);
-        if (backup == null) {
-            onPartFailure(backupPart, BackendFailure.UNAVAILABLE);
-            return;
+    /** The backup answered this command's synchronous replica ({@code accepted}: it took the write). */
+    @Override
+    public void onBackupAnswered(boolean accepted) {
+        if (!accepted) {
+            backupFailed();
         }
-        session.count(Counter.REPLICATED, 1);
-        backup.output().put(replica, replica.readIndex(), replica.readable());
-        backup.enqueue(backupPart);
+        partDone();
     }
 
     /** The sync write did not reach the backup: the client is told, whatever the master said. */
@@ -424,18 +416,15 @@ final class PendingCommand implements ReplyQueue.Entry {
             valueCount = values;
         }
 
+        // Answers are taken even after the client has gone: a write it made is still replicated.
         @Override
         public void onReply(Buffer buffer, int offset, int length) {
-            if (!owner.session.isClosed()) {
-                owner.onPartReply(this, buffer, offset, length);
-            }
+            owner.onPartReply(this, buffer, offset, length);
         }
 
         @Override
         public void onFailure(BackendFailure failure) {
-            if (!owner.session.isClosed()) {
-                owner.onPartFailure(this, failure);
-            }
+            owner.onPartFailure(this, failure);
         }
     }
 }

@@ -12,7 +12,17 @@ final class TextReplies {
     private static final byte[] TOUCHED = {'T', 'O', 'U', 'C', 'H', 'E', 'D', '\r'};
     private static final byte[] NOT_FOUND = {'N', 'O', 'T', '_', 'F', 'O', 'U', 'N', 'D', '\r'};
 
+    private static final byte[] ERROR = {'E', 'R', 'R', 'O', 'R', '\r'};
+    private static final byte[] CLIENT_ERROR = {'C', 'L', 'I', 'E', 'N', 'T', '_', 'E', 'R', 'R', 'O', 'R', ' '};
+    private static final byte[] SERVER_ERROR = {'S', 'E', 'R', 'V', 'E', 'R', '_', 'E', 'R', 'R', 'O', 'R', ' '};
+
     private TextReplies() {
+    }
+
+    /** Whether a reply line is an error: the server did not do what was asked (and may hold the old value). */
+    static boolean isError(Buffer buffer, int offset, int length) {
+        return buffer.regionEquals(offset, ERROR) || buffer.regionEquals(offset, CLIENT_ERROR)
+                || buffer.regionEquals(offset, SERVER_ERROR);
     }
 
     /**

@@ -1,6 +1,6 @@
 package io.kvproxy.memcached.text;
 
-import io.kvproxy.memcached.AsyncReplicas;
+import io.kvproxy.memcached.ReplicaReceiver;
 import io.kvproxy.memcached.ReplyQueue;
 import io.kvproxy.memcached.text.PendingCommand.Kind;
 import io.kvproxy.memcached.text.PendingCommand.Part;
@@ -12,8 +12,11 @@ import io.kvproxy.spi.ClientChannel;
 import io.kvproxy.spi.ClientSession;
 import io.kvproxy.spi.ClusterRole;
 import io.kvproxy.spi.Counter;
+import io.kvproxy.spi.Replicator;
+import io.kvproxy.spi.Replicator.ReplicaWrite;
 import io.kvproxy.spi.Route;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayDeque;
 
 /**
  * One text-protocol client: parses its requests, sends each to the backends its keys live on, and
@@ -40,8 +43,8 @@ public final class TextSession implements ClientSession {
     private final TextRequest request = new TextRequest();
     private final ReplyQueue<PendingCommand> replies;
     private final NoReplySink noReplySink = new NoReplySink();
-    private final AsyncReplicas async;
-    private final AsyncSink asyncSink = new AsyncSink();
+    private final Replicator replicator;
+    private final ArrayDeque<TextReplica> replicaPool = new ArrayDeque<>();
 
     public TextSession(ClientChannel channel) {
         this.channel = channel;
@@ -49,7 +52,7 @@ public final class TextSession implements ClientSession {
         this.out = channel.output();
         this.parser = new TextRequestParser(channel.maxPacketBytes());
         this.replies = new ReplyQueue<>(channel, () -> new PendingCommand(this));
-        this.async = new AsyncReplicas(channel);
+        this.replicator = channel.replicator();
     }
 
     @Override
@@ -80,6 +83,11 @@ public final class TextSession implements ClientSession {
     @Override
     public boolean wantsInput() {
         return replies.acceptsInput();
+    }
+
+    @Override
+    public void onInputClosed() {
+        replies.inputClosed();
     }
 
     @Override
@@ -143,7 +151,7 @@ public final class TextSession implements ClientSession {
         }
         int first = request.firstKey;
         if (keys == 1) {
-            Backend backend = backendFor(role, in, base, first);
+            Backend backend = retrievalBackend(role, in, base, first);
             if (backend == null) {
                 failNow(BackendFailure.UNAVAILABLE);
                 return;
@@ -156,7 +164,7 @@ public final class TextSession implements ClientSession {
         }
         PendingCommand command = enqueue(Kind.MULTI_GET);
         for (int t = first; t < request.tokenCount; t++) {
-            Backend backend = backendFor(role, in, base, t);
+            Backend backend = retrievalBackend(role, in, base, t);
             int partIndex = -1;
             if (backend != null) {
                 Part part = command.partFor(backend);
@@ -196,7 +204,7 @@ public final class TextSession implements ClientSession {
 
     /** Sends tokens 0..{@code lastToken} (dropping noreply) and the data block, if any, to the key's master. */
     private void forward(Buffer in, int base, int lastToken, boolean withData) {
-        Backend backend = backendFor(ClusterRole.MASTER, in, base, 1);
+        Backend backend = writeBackendFor(in, base, 1);
         if (backend == null) {
             failNow(BackendFailure.UNAVAILABLE);
             return;
@@ -207,27 +215,27 @@ public final class TextSession implements ClientSession {
             target.put(in, base + request.dataStart, request.dataLength + 2);
         }
         PendingCommand command = send(backend);
-        if (command != null && route.hasBackup()) {
+        if (command != null && replicator.enabled()) {
             buildReplica(command, in, base);
         }
     }
 
     private void forwardDelete(Buffer in, int base) {
-        Backend backend = backendFor(ClusterRole.MASTER, in, base, 1);
+        Backend backend = writeBackendFor(in, base, 1);
         if (backend == null) {
             failNow(BackendFailure.UNAVAILABLE);
             return;
         }
         backend.output().put(in, base, request.tokenStart[1] + request.tokenLength[1]).put(CRLF);
         PendingCommand command = send(backend);
-        if (command != null && route.hasBackup()) {
+        if (command != null && replicator.enabled()) {
             buildReplica(command, in, base);
         }
     }
 
     /** Registers the write just sent to {@code backend}; returns its command, or null for an unreplicated noreply. */
     private PendingCommand send(Backend backend) {
-        if (request.noreply && !route.hasBackup()) {
+        if (request.noreply && !replicator.enabled()) {
             backend.enqueue(noReplySink);
             return null;
         }
@@ -267,23 +275,24 @@ public final class TextSession implements ClientSession {
         return prefix.length > 0 && request.tokenLength[1] >= prefix.length && in.regionEquals(base + request.tokenStart[1], prefix);
     }
 
-    /** The backup connection for a replica's key, or null when no backup server is available. */
-    Backend backupFor(Buffer replica, int keyOffset, int keyLength) {
-        Backend backup = route.backendFor(ClusterRole.BACKUP, BACKEND_KIND, replica, keyOffset, keyLength);
-        return backup != null && backup.isAvailable() ? backup : null;
-    }
-
-    /** Sends a replica now and lets the client's reply go; the outcome is only counted. */
-    void replicateAsync(Buffer replica, int keyOffset, int keyLength) {
-        Backend backup = backupFor(replica, keyOffset, keyLength);
-        if (backup == null) {
-            async.unsent();
-            return;
+    /**
+     * Sends the replica of a write the master accepted; the core's replica lives on whatever becomes of
+     * this client. {@code waiter}: a synchronous write's command, told of the backup's answer; null for
+     * an asynchronous one. Returns false when it could not be sent (counted, logged, kept for repair).
+     */
+    boolean replicate(Buffer replica, int keyOffset, int keyLength, ReplicaReceiver.SyncWaiter waiter) {
+        ReplicaWrite write = replicator.start(BACKEND_KIND, replica, keyOffset, keyLength, waiter != null);
+        if (write == null) {
+            return false;
         }
-        if (async.reserve()) {
-            backup.output().put(replica, replica.readIndex(), replica.readable());
-            backup.enqueue(asyncSink);
+        TextReplica receiver = replicaPool.pollFirst();
+        if (receiver == null) {
+            receiver = new TextReplica(replicaPool);
         }
+        receiver.begin(write, waiter);
+        write.backend().output().put(replica, replica.readIndex(), replica.readable());
+        write.backend().enqueue(receiver);
+        return true;
     }
 
     /** flush_all goes to every server of the master and backup clusters; OK when all said OK. */
@@ -333,6 +342,18 @@ public final class TextSession implements ClientSession {
         replyRaw(text.toString());
     }
 
+    /** gat and gats change an expiry, so they are routed as writes; get and gets as reads. */
+    private Backend retrievalBackend(ClusterRole role, Buffer in, int base, int token) {
+        boolean touches = request.command == TextCommand.GAT || request.command == TextCommand.GATS;
+        return touches ? writeBackendFor(in, base, token) : backendFor(role, in, base, token);
+    }
+
+    /** The master backend that takes a write of the key in token {@code token}, or null when none can. */
+    private Backend writeBackendFor(Buffer in, int base, int token) {
+        Backend backend = route.writeBackendFor(BACKEND_KIND, in, base + request.tokenStart[token], request.tokenLength[token]);
+        return backend != null && backend.isAvailable() ? backend : null;
+    }
+
     /** The backend for the key in token {@code token}, or null when none is available. */
     private Backend backendFor(ClusterRole role, Buffer in, int base, int token) {
         Backend backend = route.backendFor(role, BACKEND_KIND, in, base + request.tokenStart[token], request.tokenLength[token]);
@@ -377,24 +398,6 @@ public final class TextSession implements ClientSession {
     /** A backend answered the last part of some command: emit what is now in order. */
     void onCommandDone() {
         replies.emitReady();
-    }
-
-    /** Receives the backup's answers to asynchronous replicas; counts them, even after the client has gone. */
-    private final class AsyncSink implements TextReplyReceiver {
-        @Override
-        public boolean expectsValues() {
-            return false;
-        }
-
-        @Override
-        public void onReply(Buffer buffer, int offset, int length) {
-            async.answered(TextReplies.isAccepted(buffer, offset, length, true));
-        }
-
-        @Override
-        public void onFailure(BackendFailure failure) {
-            async.failed(failure.message());
-        }
     }
 
     /** Receives the replies of noreply requests, which the client asked not to see. */

@@ -1,0 +1,252 @@
+package io.kvproxy.replicate;
+
+import io.kvproxy.route.Cluster;
+import io.kvproxy.spi.Backend;
+import io.kvproxy.spi.Buffer;
+import io.kvproxy.spi.Counter;
+import io.kvproxy.spi.Protocol;
+import io.kvproxy.stats.WorkerCounters;
+import java.util.function.Consumer;
+import java.util.function.IntPredicate;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Sends the deletes that one worker's {@link RepairLog} asks for, over the worker's own connections (of
+ * kind 0), and settles entries as their answers come.
+ *
+ * <ul>
+ *   <li>{@link #prepareRejoin}: before a server is let back into its ring, every worker deletes on it the
+ *       keys it missed or may hold stale (or flushes it, if more was lost than the log could hold), and
+ *       deletes every stand-in copy it knows of on servers it can reach, and the same keys on the backup,
+ *       which must not keep what the master no longer holds. The server rejoins only when every
+ *       worker's deletes were answered.</li>
+ *   <li>{@link #tick}: a backup server that stayed in its ring but did not apply some replicas gets those
+ *       keys deleted as soon as its connection can take them.</li>
+ * </ul>
+ *
+ * <p>Owner: the worker thread. A delete's answer names its entry by index and serial, so a late answer
+ * never settles a newer entry.
+ */
+public final class Repairs {
+
+    private static final Logger log = LoggerFactory.getLogger(Repairs.class);
+    /** Deletes one tick sends at most, so that a large backlog does not crowd out client requests. */
+    private static final int TICK_BATCH = 512;
+    /** The backend connection kind repairs are sent on. */
+    private static final int KIND = 0;
+
+    private final RepairLog repairs;
+    private final Protocol protocol;
+    private final BackendDirectory backends;
+    private final Cluster backup;
+    private final IntPredicate online;
+    private final WorkerCounters counters;
+    private final Buffer key = new Buffer(256, 64 * 1024);
+
+    /**
+     * @param backup the backup cluster, or null
+     * @param online whether a topology server is in its rings now
+     */
+    public Repairs(RepairLog repairs, Protocol protocol, BackendDirectory backends, Cluster backup, IntPredicate online,
+                   WorkerCounters counters) {
+        this.repairs = repairs;
+        this.protocol = protocol;
+        this.backends = backends;
+        this.backup = backup;
+        this.online = online;
+        this.counters = counters;
+    }
+
+    public RepairLog log() {
+        return repairs;
+    }
+
+    /**
+     * Sends what letting {@code server} back in needs; {@code done} is called once, on this thread, with
+     * true when every delete was answered well (at once when there is nothing to do).
+     */
+    public void prepareRejoin(int server, Consumer<Boolean> done) {
+        Batch batch = new Batch(done);
+        if (repairs.flushNeeded(server)) {
+            sendFlush(server, batch);
+        }
+        for (int e = 0; e < repairs.entryLimit(); e++) {
+            if (!repairs.isLive(e) || repairs.isRepairing(e)) {
+                continue;
+            }
+            int target = repairs.server(e);
+            RepairLog.Kind kind = repairs.kind(e);
+            boolean mine = target == server;
+            if (kind == RepairLog.Kind.STAND_IN) {
+                Backend connection = backends.backend(KIND, target);
+                if (!mine && !connection.isAvailable()) {
+                    // An out server's copies are deleted when it comes back itself; an in one must be reached.
+                    if (online.test(target)) {
+                        batch.unreachable = true;
+                    }
+                    continue;
+                }
+            } else if (!mine) {
+                continue;
+            }
+            if (!sendDelete(e, batch)) {
+                batch.unreachable = true;
+                continue;
+            }
+            if (kind != RepairLog.Kind.REPLICA) {
+                deleteOnBackup(e, batch);
+            }
+        }
+        batch.sealed();
+    }
+
+    /** Deletes, on backup servers that are in, the keys of replicas they did not apply. */
+    public void tick() {
+        int sent = 0;
+        for (int e = 0; e < repairs.entryLimit() && sent < TICK_BATCH; e++) {
+            if (!repairs.isLive(e) || repairs.isRepairing(e) || repairs.kind(e) != RepairLog.Kind.REPLICA) {
+                continue;
+            }
+            int target = repairs.server(e);
+            if (online.test(target) && !repairs.flushNeeded(target) && sendDelete(e, null)) {
+                sent++;
+            }
+        }
+        if (backup != null) {
+            for (int i = 0; i < backup.size(); i++) {
+                int target = backup.topologyIndex(i);
+                if (repairs.flushNeeded(target) && online.test(target) && !flushing(target)) {
+                    sendFlush(target, null);
+                }
+            }
+        }
+    }
+
+    /** Whether {@link #tick} has anything to do now. */
+    public boolean hasWork() {
+        return !repairs.isEmpty();
+    }
+
+    private boolean[] flushInFlight;
+
+    private boolean flushing(int server) {
+        return flushInFlight != null && flushInFlight[server];
+    }
+
+    private boolean sendDelete(int entry, Batch batch) {
+        int target = repairs.server(entry);
+        Backend connection = backends.backend(KIND, target);
+        if (!connection.isAvailable()) {
+            return false;
+        }
+        key.clear();
+        repairs.copyKey(entry, key);
+        protocol.writeInvalidate(connection.output(), key, 0, key.readable());
+        int serial = repairs.serial(entry);
+        repairs.repairSent(entry);
+        if (batch != null) {
+            batch.outstanding++;
+        }
+        connection.enqueue(protocol.newInvalidateReceiver(ok -> {
+            repairs.repairAnswered(entry, serial, ok);
+            if (ok) {
+                counters.add(Counter.REPAIRS, 1);
+            }
+            if (batch != null) {
+                batch.answered(ok);
+            }
+        }));
+        return true;
+    }
+
+    /** The same key on its backup server: the backup must not keep what the master just lost. */
+    private void deleteOnBackup(int entry, Batch batch) {
+        if (backup == null) {
+            return;
+        }
+        key.clear();
+        repairs.copyKey(entry, key);
+        int owner = backup.ownerFor(key.raw(), 0, key.readable());
+        if (owner < 0) {
+            return;
+        }
+        int target = backup.topologyIndex(owner);
+        Backend connection = backends.backend(KIND, target);
+        if (!online.test(target) || !connection.isAvailable()) {
+            if (!repairs.record(target, RepairLog.Kind.REPLICA, key, 0, key.readable())) {
+                repairs.requireFlush(target);
+            }
+            return;
+        }
+        protocol.writeInvalidate(connection.output(), key, 0, key.readable());
+        batch.outstanding++;
+        connection.enqueue(protocol.newInvalidateReceiver(ok -> {
+            if (ok) {
+                counters.add(Counter.REPAIRS, 1);
+            }
+            batch.answered(ok);
+        }));
+    }
+
+    private void sendFlush(int server, Batch batch) {
+        Backend connection = backends.backend(KIND, server);
+        if (!connection.isAvailable()) {
+            if (batch != null) {
+                batch.unreachable = true;
+            }
+            return;
+        }
+        if (flushInFlight == null) {
+            flushInFlight = new boolean[repairs.serverCount()];
+        }
+        flushInFlight[server] = true;
+        protocol.writeInvalidateAll(connection.output());
+        if (batch != null) {
+            batch.outstanding++;
+        }
+        log.warn("flushing {}: it lost track of more keys than the repair log holds", connection.address());
+        connection.enqueue(protocol.newInvalidateReceiver(ok -> {
+            flushInFlight[server] = false;
+            if (ok) {
+                repairs.flushed(server);
+                counters.add(Counter.REPAIRS, 1);
+            }
+            if (batch != null) {
+                batch.answered(ok);
+            }
+        }));
+    }
+
+    /** The deletes of one rejoin: done when every one is answered. */
+    private static final class Batch {
+        private final Consumer<Boolean> done;
+        int outstanding;
+        boolean failed;
+        boolean unreachable;
+        private boolean sealed;
+        private boolean reported;
+
+        Batch(Consumer<Boolean> done) {
+            this.done = done;
+        }
+
+        void answered(boolean ok) {
+            outstanding--;
+            failed |= !ok;
+            maybeDone();
+        }
+
+        void sealed() {
+            sealed = true;
+            maybeDone();
+        }
+
+        private void maybeDone() {
+            if (sealed && outstanding == 0 && !reported) {
+                reported = true;
+                done.accept(!failed && !unreachable);
+            }
+        }
+    }
+}

@@ -38,6 +38,8 @@ final class BinaryCommand implements BinaryReplyReceiver, ReplyQueue.Entry, Repl
     private boolean replicates;
     private boolean replicateAlways;
     private boolean sync;
+    /** A request the proxy made itself (no client asked): whatever it gets, the client sees nothing. */
+    private boolean silent;
 
     BinaryCommand(BinarySession session) {
         this.session = session;
@@ -52,7 +54,13 @@ final class BinaryCommand implements BinaryReplyReceiver, ReplyQueue.Entry, Repl
         pending = 0;
         broadcastFailed = false;
         replicates = false;
+        silent = false;
         stored.clear();
+    }
+
+    /** Withholds every reply of this command from the client; its writes are still made and replicated. */
+    void silence() {
+        silent = true;
     }
 
     /** Makes this write replicated; returns the empty buffer for the replica packet. */
@@ -106,7 +114,7 @@ final class BinaryCommand implements BinaryReplyReceiver, ReplyQueue.Entry, Repl
                 broadcastFailed = true;
                 keep(buffer, offset, length);
             }
-        } else if (isQuiet(opcode) && (retrieval ? status == KEY_NOT_FOUND : status == SUCCESS)) {
+        } else if (silent || isQuiet(opcode) && (retrieval ? status == KEY_NOT_FOUND : status == SUCCESS)) {
             settled = true;
         } else if (session.isClosed()) {
             settled = true;
@@ -174,7 +182,7 @@ final class BinaryCommand implements BinaryReplyReceiver, ReplyQueue.Entry, Repl
     /** Writes what the client is to see, if anything; called in request order. */
     @Override
     public void emit(Buffer out) {
-        if (settled) {
+        if (settled || silent) {
             return;
         }
         if (kind == Kind.BROADCAST && !broadcastFailed) {

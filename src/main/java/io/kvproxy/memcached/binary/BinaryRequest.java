@@ -24,11 +24,13 @@ final class BinaryRequest {
     int bodyLength;
     int opaque;
     long cas;
-    /** The whole packet: header and body (for a swallowed body, just the header). */
+    /** The whole packet: header and body (for a swallowed body, header, extras and key). */
     int length;
     int status;
     String message;
     boolean closeAfterError;
+    /** A SET(Q) refused as too large: memcached drops the key's old value too (the key is still in the buffer). */
+    boolean unlinkKey;
 
     int extrasStart() {
         return Binary.HEADER_LENGTH;

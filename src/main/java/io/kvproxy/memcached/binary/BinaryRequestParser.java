@@ -9,7 +9,8 @@ import io.kvproxy.spi.Buffer;
  * Parses binary request packets out of a connection's input buffer, resuming where the bytes ran out.
  * Checks every packet as memcached 1.6 does before acting on it — lengths, extras, key — and answers as
  * memcached does: an unknown opcode with 0x0081 (the connection goes on), a malformed packet with 0x0004
- * (then close), a value over {@code max_packet} with 0x0003 (its body read and dropped).
+ * (then close), a value over {@code max_packet} with 0x0003 (its body read and dropped; for SET and
+ * SETQ the key's old value is to be unlinked too, as memcached does).
  *
  * <p>States: HEADER (waiting for a whole packet), SWALLOW (discarding an oversized body). One parser per
  * connection; not thread-safe.
@@ -55,15 +56,21 @@ final class BinaryRequestParser {
         request.status = SUCCESS;
         request.message = null;
         request.closeAfterError = false;
+        request.unlinkKey = false;
         if ((long) request.keyLength + request.extrasLength > bodyLength) {
             return fail(request, INVALID_ARGUMENTS, "Invalid arguments", HEADER_LENGTH, true);
         }
         if (bodyLength > maxPacketBytes + MAX_KEY + 64L) {
-            if (isStorage(loud(request.opcode))) {
-                // As memcached: refuse the value, read past it, keep the connection.
+            if (isStorage(loud(request.opcode)) && request.keyLength <= MAX_KEY) {
+                // As memcached: refuse the value, read past it, keep the connection. The extras and key
+                // (a few hundred bytes at most) are kept to unlink the key; only the value is swallowed.
+                int prefix = HEADER_LENGTH + request.extrasLength + request.keyLength;
+                if (in.readable() < prefix) {
+                    return Outcome.NEED_MORE;
+                }
                 state = State.SWALLOW;
-                swallowRemaining = bodyLength;
-                return fail(request, VALUE_TOO_LARGE, "Too large.", HEADER_LENGTH, false);
+                swallowRemaining = bodyLength - request.extrasLength - request.keyLength;
+                return tooLarge(request, prefix);
             }
             return fail(request, INVALID_ARGUMENTS, "Invalid arguments", HEADER_LENGTH, true);
         }
@@ -76,9 +83,14 @@ final class BinaryRequestParser {
             return fail(request, INVALID_ARGUMENTS, "Invalid arguments", request.length, true);
         }
         if (isStorage(loud(request.opcode)) && request.valueLength() > maxPacketBytes) {
-            return fail(request, VALUE_TOO_LARGE, "Too large.", request.length, false);
+            return tooLarge(request, request.length);
         }
         return check(request);
+    }
+
+    private static Outcome tooLarge(BinaryRequest request, int length) {
+        request.unlinkKey = loud(request.opcode) == SET;
+        return fail(request, VALUE_TOO_LARGE, "Too large.", length, false);
     }
 
     /** memcached's per-opcode shape checks. */

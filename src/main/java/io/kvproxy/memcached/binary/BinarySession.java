@@ -41,6 +41,8 @@ public final class BinarySession implements ClientSession {
     private final ReplyQueue<BinaryCommand> replies;
     private final Replicator replicator;
     private final ArrayDeque<BinaryReplica> replicaPool = new ArrayDeque<>();
+    /** The DELETE packet the proxy makes to unlink a key (see {@link #unlinkRefusedSet}); made on first use, then reused. */
+    private Buffer unlinkPacket;
 
     public BinarySession(ClientChannel channel) {
         this.channel = channel;
@@ -68,7 +70,11 @@ public final class BinarySession implements ClientSession {
             if (outcome == Outcome.ERROR) {
                 count(Counter.CLIENT_ERRORS, 1);
                 writeError(local(request.opcode).stored, request.opcode, request.status, request.opaque, request.message);
-                in.skip(request.length);
+                int length = request.length;
+                if (request.unlinkKey) {
+                    unlinkRefusedSet(in, in.readIndex());
+                }
+                in.skip(length);
                 if (request.closeAfterError) {
                     replies.closeWhenDrained(request.message);
                 }
@@ -159,6 +165,38 @@ public final class BinarySession implements ClientSession {
                     BackendFailure.UNAVAILABLE.message());
             return;
         }
+        send(backend, in, base);
+    }
+
+    /**
+     * memcached drops the old value of a key whose SET(Q) it refused as too large, so a later GET cannot
+     * return a value older than the write that failed: the proxy sends the key's master a DELETE of its
+     * own, replicated like a client's so that the backup loses it too, and shows the client nothing of it.
+     */
+    private void unlinkRefusedSet(Buffer in, int base) {
+        Backend backend = route.writeBackendFor(BACKEND_KIND, in, base + request.keyStart(), request.keyLength);
+        if (backend == null || !backend.isAvailable()) {
+            count(Counter.BACKEND_ERRORS, 1);
+            return;
+        }
+        if (unlinkPacket == null) {
+            unlinkPacket = new Buffer(HEADER_LENGTH + MAX_KEY, HEADER_LENGTH + MAX_KEY);
+        }
+        Buffer packet = unlinkPacket;
+        packet.clear();
+        packet.put(REQUEST_MAGIC).put((byte) DELETE).putShort(request.keyLength).put((byte) 0).put((byte) 0).putShort(0)
+                .putInt(request.keyLength).putInt(request.opaque).putLong(0)
+                .put(in, base + request.keyStart(), request.keyLength);
+        request.opcode = DELETE;
+        request.extrasLength = 0;
+        request.bodyLength = request.keyLength;
+        request.length = HEADER_LENGTH + request.keyLength;
+        request.cas = 0;
+        send(backend, packet, packet.readIndex()).silence();
+    }
+
+    /** Sends the parsed packet, as its loud opcode, to {@code backend}, and the replica if it is a write. */
+    private BinaryCommand send(Backend backend, Buffer in, int base) {
         BinaryCommand command = enqueue(Kind.FORWARD, request.opcode);
         Buffer target = backend.output();
         int start = target.writeIndex();
@@ -169,6 +207,7 @@ public final class BinarySession implements ClientSession {
         if (replicator.enabled()) {
             buildReplica(command, in, base);
         }
+        return command;
     }
 
     /**

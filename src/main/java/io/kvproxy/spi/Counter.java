@@ -17,6 +17,8 @@ public enum Counter {
     GET_FAILED_KEYS("get_failed_keys"),
     /** Malformed requests answered with an error. */
     CLIENT_ERRORS("client_errors"),
+    /** Connections closed because a request line was HTTP (a browser or an HTTP client on the port), as memcached does. */
+    HTTP_REFUSED("http_refused"),
     /** Error replies the proxy made because a backend timed out or was unavailable. */
     BACKEND_ERRORS("backend_errors"),
     /**

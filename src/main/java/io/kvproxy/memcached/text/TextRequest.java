@@ -12,8 +12,14 @@ final class TextRequest {
     enum Outcome {
         /** A whole, valid request: dispatch it, then consume it. */
         REQUEST,
-        /** Bad input: send {@link #error}, consume {@link #length} bytes, keep the connection unless {@link #closeAfterError}. */
+        /**
+         * Bad input: send {@link #error} (unless {@link #noreply}: memcached had seen it), consume
+         * {@link #length} bytes, unlink the key if {@link #unlinkKey}, keep the connection unless
+         * {@link #closeAfterError}.
+         */
         ERROR,
+        /** An HTTP request line: answer nothing, read nothing more, close once the replies already due are out. */
+        HTTP,
         /** Not a whole request yet. */
         NEED_MORE
     }
@@ -36,6 +42,8 @@ final class TextRequest {
     /** The error reply (without CRLF) for {@link Outcome#ERROR}. */
     String error;
     boolean closeAfterError;
+    /** A set refused as too large: memcached drops the key's old value too. */
+    boolean unlinkKey;
 
     void reset() {
         command = null;
@@ -48,6 +56,7 @@ final class TextRequest {
         firstKey = 0;
         error = null;
         closeAfterError = false;
+        unlinkKey = false;
     }
 
     void addToken(int start, int length) {

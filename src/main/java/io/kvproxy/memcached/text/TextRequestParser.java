@@ -7,7 +7,9 @@ import io.kvproxy.spi.Buffer;
  * Parses memcached text requests out of a connection's input buffer, resuming where the bytes ran out.
  * It validates exactly what memcached 1.6 validates before it would take a data block, and answers bad
  * input with memcached's own words, so that a request reaching a backend is one the backend answers with
- * exactly one reply.
+ * exactly one reply. Where memcached has already seen a command's {@code noreply} when it finds the
+ * error, the error is withheld ({@link TextRequest#noreply} set on an ERROR outcome), so a pipelining
+ * noreply client never gets a line it cannot pair with a request.
  *
  * <p>States: LINE (looking for the end of a command line; {@code scanned} bytes already searched), DATA
  * (the line of a storage command is parsed; waiting for its data block), SWALLOW (discarding the data
@@ -18,6 +20,10 @@ final class TextRequestParser {
     /** The longest command line, other than a retrieval's, before the connection is closed. */
     static final int MAX_LINE = 8192;
     static final int MAX_KEY = 250;
+    /** memcached refuses a data block this long or longer as a bad command line: it adds its CRLF to an int. */
+    static final long MAX_DATA_LENGTH = Integer.MAX_VALUE - 2;
+    /** memcached's tokenizer stops at 24 tokens (the 24th, its terminator): it looks for HTTP in the 23rd word at most. */
+    private static final int MAX_TOKENS_SEEN = 23;
 
     static final String ERROR = "ERROR";
     static final String BAD_FORMAT = "CLIENT_ERROR bad command line format";
@@ -30,6 +36,7 @@ final class TextRequestParser {
 
     private static final byte[] NOREPLY = {'n', 'o', 'r', 'e', 'p', 'l', 'y'};
     private static final byte[] ZERO = {'0'};
+    private static final byte[] HTTP = {'H', 'T', 'T', 'P', '/'};
 
     private enum State { LINE, DATA, SWALLOW }
 
@@ -72,6 +79,7 @@ final class TextRequestParser {
             scanned = readable;
             if (readable > lineLimit(in, base, readable)) {
                 scanned = 0;
+                request.reset();
                 return fail(request, LINE_TOO_LONG, readable, true);
             }
             return Outcome.NEED_MORE;
@@ -90,7 +98,7 @@ final class TextRequestParser {
         }
         TextCommand command = TextCommand.lookup(in, base + request.tokenStart[0], request.tokenLength[0]);
         if (command == null) {
-            return fail(request, ERROR, request.length, false);
+            return isHttp(in, base, request) ? Outcome.HTTP : fail(request, ERROR, request.length, false);
         }
         request.command = command;
         return switch (command) {
@@ -139,6 +147,23 @@ final class TextRequestParser {
         }
     }
 
+    /**
+     * memcached 1.6 hangs up on an unknown command whose last word starts with {@code HTTP/} (a browser
+     * or an HTTP client that reached the port): {@code GET / HTTP/1.1}, {@code POST /x HTTP/1.0}. It only
+     * looks once its dispatch by first letter has failed: a word starting with g, s, a, c, i, d or t, a
+     * two-letter word starting with m, and a one-letter word are answered ERROR instead, whatever follows.
+     */
+    private static boolean isHttp(Buffer in, int base, TextRequest request) {
+        int length = request.tokenLength[0];
+        byte first = in.get(base + request.tokenStart[0]);
+        if (length < 2 || first == 'g' || first == 's' || first == 'a' || first == 'c' || first == 'i' || first == 'd'
+                || first == 't' || (first == 'm' && length == 2)) {
+            return false;
+        }
+        int last = Math.min(request.tokenCount, MAX_TOKENS_SEEN) - 1;
+        return request.tokenLength[last] >= HTTP.length && in.regionEquals(base + request.tokenStart[last], HTTP);
+    }
+
     private Outcome retrieval(Buffer in, TextRequest request, int firstKey) {
         request.firstKey = firstKey;
         if (request.tokenCount <= firstKey) {
@@ -169,23 +194,28 @@ final class TextRequestParser {
         if (request.tokenCount != required && request.tokenCount != required + 1) {
             return fail(request, ERROR, request.length, false);
         }
-        request.noreply = request.tokenCount == required + 1 && tokenIs(in, request, required, NOREPLY);
+        // memcached takes the last word for noreply, whatever it is: "set k 0 0 noreply" is a silent error.
+        request.noreply = lastTokenIsNoreply(in, request);
         if (request.tokenLength[1] > MAX_KEY
                 || !parseUnsigned(in, request, 2, 0xFFFF_FFFFL)
                 || !parseSigned32(in, request, 3)
-                || !parseSigned32(in, request, 4)
+                || !parseSigned64(in, request, 4)
                 || (cas && !parseUnsigned(in, request, 5, -1L))) {
             return fail(request, BAD_FORMAT, request.length, false);
         }
-        parseSigned32(in, request, 4);
+        parseSigned64(in, request, 4);
         long bytes = number;
-        if (bytes < 0) {
+        if (bytes < 0 || bytes > MAX_DATA_LENGTH) {
+            // memcached keeps only the low 32 bits of a length (2^32 + 2 reads as 2); a proxy that did the
+            // same would send the backend a line whose length the backend reads differently. Refused whole.
             return fail(request, BAD_FORMAT, request.length, false);
         }
         if (bytes > maxPacketBytes) {
-            // Like memcached: refuse the value but read past it, so the connection stays in step.
+            // Like memcached: refuse the value but read past it, so the connection stays in step; a set
+            // also loses the key's old value there, so the session unlinks it.
             state = State.SWALLOW;
             swallowRemaining = bytes + 2;
+            request.unlinkKey = request.command == TextCommand.SET;
             return fail(request, TOO_LARGE, request.length, false);
         }
         request.dataStart = request.length;
@@ -209,19 +239,19 @@ final class TextRequestParser {
 
     private Outcome delete(Buffer in, TextRequest request) {
         int count = request.tokenCount;
-        if (count < 2) {
+        if (count < 2 || count > 4) {
             return fail(request, ERROR, request.length, false);
-        }
-        if (request.tokenLength[1] > MAX_KEY) {
-            return fail(request, BAD_FORMAT, request.length, false);
         }
         if (count > 2) {
             boolean holdIsZero = tokenIs(in, request, 2, ZERO);
-            request.noreply = tokenIs(in, request, count - 1, NOREPLY);
+            request.noreply = lastTokenIsNoreply(in, request);
             boolean valid = (count == 3 && (holdIsZero || request.noreply)) || (count == 4 && holdIsZero && request.noreply);
             if (!valid) {
                 return fail(request, DELETE_USAGE, request.length, false);
             }
+        }
+        if (request.tokenLength[1] > MAX_KEY) {
+            return fail(request, BAD_FORMAT, request.length, false);
         }
         return Outcome.REQUEST;
     }
@@ -230,7 +260,7 @@ final class TextRequestParser {
         if (request.tokenCount != 3 && request.tokenCount != 4) {
             return fail(request, ERROR, request.length, false);
         }
-        request.noreply = request.tokenCount == 4 && tokenIs(in, request, 3, NOREPLY);
+        request.noreply = lastTokenIsNoreply(in, request);
         if (request.tokenLength[1] > MAX_KEY) {
             return fail(request, BAD_FORMAT, request.length, false);
         }
@@ -244,7 +274,7 @@ final class TextRequestParser {
         if (request.tokenCount != 3 && request.tokenCount != 4) {
             return fail(request, ERROR, request.length, false);
         }
-        request.noreply = request.tokenCount == 4 && tokenIs(in, request, 3, NOREPLY);
+        request.noreply = lastTokenIsNoreply(in, request);
         if (request.tokenLength[1] > MAX_KEY) {
             return fail(request, BAD_FORMAT, request.length, false);
         }
@@ -259,12 +289,18 @@ final class TextRequestParser {
         if (count > 3) {
             return fail(request, ERROR, request.length, false);
         }
-        request.noreply = count > 1 && tokenIs(in, request, count - 1, NOREPLY);
-        int delayTokens = count - 1 - (request.noreply ? 1 : 0);
-        if (delayTokens == 1 && !parseSigned32(in, request, 1)) {
+        request.noreply = count > 1 && lastTokenIsNoreply(in, request);
+        // As memcached: any line but "flush_all [noreply]" has its delay in the first argument, so
+        // "flush_all 10 20" waits 10 s and "flush_all noreply x" is a bad delay.
+        if (hasFlushDelay(request) && !parseSigned32(in, request, 1)) {
             return fail(request, BAD_EXPTIME, request.length, false);
         }
         return Outcome.REQUEST;
+    }
+
+    /** Whether a valid flush_all line carries a delay, in token 1. */
+    static boolean hasFlushDelay(TextRequest request) {
+        return request.tokenCount != (request.noreply ? 2 : 1);
     }
 
     private Outcome verbosity(Buffer in, TextRequest request) {
@@ -272,7 +308,7 @@ final class TextRequestParser {
         if (count < 2 || count > 3) {
             return fail(request, ERROR, request.length, false);
         }
-        request.noreply = tokenIs(in, request, count - 1, NOREPLY);
+        request.noreply = lastTokenIsNoreply(in, request);
         if (!parseUnsigned(in, request, 1, 0xFFFF_FFFFL)) {
             return fail(request, BAD_FORMAT, request.length, false);
         }
@@ -286,19 +322,25 @@ final class TextRequestParser {
         return Outcome.ERROR;
     }
 
+    /** memcached's set_noreply_maybe: a command is noreply when its last word is. */
+    private static boolean lastTokenIsNoreply(Buffer in, TextRequest request) {
+        return tokenIs(in, request, request.tokenCount - 1, NOREPLY);
+    }
+
     private static boolean tokenIs(Buffer in, TextRequest request, int token, byte[] word) {
         return request.tokenLength[token] == word.length && in.regionEquals(in.readIndex() + request.tokenStart[token], word);
     }
 
-    /** Decimal digits only, at most {@code max} (unsigned; -1 for the whole 64-bit range). */
+    /** Decimal digits after an optional plus sign (strtoul's), at most {@code max} (unsigned; -1 for the whole 64-bit range). */
     private boolean parseUnsigned(Buffer in, TextRequest request, int token, long max) {
         int start = in.readIndex() + request.tokenStart[token];
         int length = request.tokenLength[token];
-        if (length == 0 || length > 20) {
+        int first = length > 0 && in.get(start) == '+' ? 1 : 0;
+        if (length - first == 0 || length - first > 20) {
             return false;
         }
         long value = 0;
-        for (int i = 0; i < length; i++) {
+        for (int i = first; i < length; i++) {
             int digit = in.get(start + i) - '0';
             if (digit < 0 || digit > 9) {
                 return false;
@@ -316,13 +358,19 @@ final class TextRequestParser {
         return true;
     }
 
-    /** An optional minus sign and decimal digits, within 32-bit signed range. */
+    /** An optional sign and decimal digits, within 32-bit signed range. */
     private boolean parseSigned32(Buffer in, TextRequest request, int token) {
+        return parseSigned64(in, request, token) && number >= Integer.MIN_VALUE && number <= Integer.MAX_VALUE;
+    }
+
+    /** An optional sign and decimal digits (strtol's), within 64-bit signed range (strtol's ERANGE otherwise). */
+    private boolean parseSigned64(Buffer in, TextRequest request, int token) {
         int start = in.readIndex() + request.tokenStart[token];
         int length = request.tokenLength[token];
-        boolean negative = length > 0 && in.get(start) == '-';
-        int first = negative ? 1 : 0;
-        if (length - first == 0 || length - first > 10) {
+        byte sign = length > 0 ? in.get(start) : 0;
+        boolean negative = sign == '-';
+        int first = negative || sign == '+' ? 1 : 0;
+        if (length - first == 0 || length - first > 19) {
             return false;
         }
         long value = 0;
@@ -333,11 +381,11 @@ final class TextRequestParser {
             }
             value = value * 10 + digit;
         }
-        value = negative ? -value : value;
-        if (value < Integer.MIN_VALUE || value > Integer.MAX_VALUE) {
+        // 19 digits fit an unsigned 63-bit range only up to 9223372036854775807: a wrap shows as negative.
+        if (value < 0) {
             return false;
         }
-        number = value;
+        number = negative ? -value : value;
         return true;
     }
 }

@@ -35,6 +35,7 @@ public final class TextSession implements ClientSession {
     private static final byte[] CRLF = {'\r', '\n'};
     private static final byte[] SPACE = {' '};
     private static final byte[] END = {'E', 'N', 'D', '\r', '\n'};
+    private static final byte[] DELETE = TextCommand.DELETE.word();
 
     private final ClientChannel channel;
     private final Route route;
@@ -62,10 +63,25 @@ public final class TextSession implements ClientSession {
             if (outcome == Outcome.NEED_MORE) {
                 break;
             }
+            if (outcome == Outcome.HTTP) {
+                // Not a memcached client: nothing after this line is executed (a browser's POST body
+                // could hold a set). Earlier replies still go out; then the connection is closed.
+                count(Counter.CLIENT_ERRORS, 1);
+                count(Counter.HTTP_REFUSED, 1);
+                replies.closeWhenDrained("HTTP request line");
+                in.skip(in.readable());
+                break;
+            }
             if (outcome == Outcome.ERROR) {
                 count(Counter.CLIENT_ERRORS, 1);
-                reply(request.error);
-                in.skip(request.length);
+                if (!request.noreply) {
+                    reply(request.error);
+                }
+                int length = request.length;
+                if (request.unlinkKey) {
+                    unlinkRefusedSet(in, in.readIndex());
+                }
+                in.skip(length);
                 if (request.closeAfterError) {
                     replies.closeWhenDrained(request.error);
                 }
@@ -220,13 +236,24 @@ public final class TextSession implements ClientSession {
         }
     }
 
+    /**
+     * memcached drops the old value of a key whose set it refused as too large, so a later get cannot
+     * return a value older than the write that failed: the proxy deletes the key on its master, as a
+     * noreply delete of the client's, so that the backup loses it too.
+     */
+    private void unlinkRefusedSet(Buffer in, int base) {
+        request.command = TextCommand.DELETE;
+        request.noreply = true;
+        forwardDelete(in, base);
+    }
+
     private void forwardDelete(Buffer in, int base) {
         Backend backend = writeBackendFor(in, base, 1);
         if (backend == null) {
             failNow(BackendFailure.UNAVAILABLE);
             return;
         }
-        backend.output().put(in, base, request.tokenStart[1] + request.tokenLength[1]).put(CRLF);
+        backend.output().put(DELETE).put(SPACE).put(in, base + request.tokenStart[1], request.tokenLength[1]).put(CRLF);
         PendingCommand command = send(backend);
         if (command != null && replicator.enabled()) {
             buildReplica(command, in, base);
@@ -312,8 +339,7 @@ public final class TextSession implements ClientSession {
                     continue;
                 }
                 Buffer target = backend.output().putAscii("flush_all");
-                int delayTokens = request.tokenCount - 1 - (request.noreply ? 1 : 0);
-                if (delayTokens == 1) {
+                if (TextRequestParser.hasFlushDelay(request)) {
                     target.put(SPACE).put(in, base + request.tokenStart[1], request.tokenLength[1]);
                 }
                 target.put(CRLF);

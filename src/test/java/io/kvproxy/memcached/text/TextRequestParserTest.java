@@ -36,6 +36,10 @@ class TextRequestParserTest {
                     break;
                 }
                 seen.add(describe(in, request, outcome));
+                if (outcome == Outcome.HTTP) {
+                    // The session reads nothing more from an HTTP client.
+                    return seen;
+                }
                 in.skip(request.length);
                 if (outcome == Outcome.ERROR && request.closeAfterError) {
                     return seen;
@@ -46,8 +50,12 @@ class TextRequestParserTest {
     }
 
     private static String describe(Buffer in, TextRequest request, Outcome outcome) {
+        if (outcome == Outcome.HTTP) {
+            return "HTTP";
+        }
         if (outcome == Outcome.ERROR) {
-            return request.error + (request.closeAfterError ? " +close" : "");
+            return request.error + (request.noreply ? " [noreply]" : "") + (request.unlinkKey ? " +unlink" : "")
+                    + (request.closeAfterError ? " +close" : "");
         }
         StringBuilder text = new StringBuilder(request.command.name());
         for (int t = 1; t < request.tokenCount; t++) {
@@ -120,7 +128,85 @@ class TextRequestParserTest {
     @Test
     void valueOverMaxPacketIsRefusedAndSwallowed() {
         String big = "x".repeat(MAX_PACKET + 1);
-        assertOutcomes("set big 0 0 " + big.length() + "\r\n" + big + "\r\nget a\r\n", TextRequestParser.TOO_LARGE, "GET a");
+        assertOutcomes("set big 0 0 " + big.length() + "\r\n" + big + "\r\nget a\r\n", TextRequestParser.TOO_LARGE + " +unlink", "GET a");
+        // Only a set loses the old value in memcached; the other writes keep it.
+        assertOutcomes("append big 0 0 " + big.length() + "\r\n" + big + "\r\nget a\r\n", TextRequestParser.TOO_LARGE, "GET a");
+        assertOutcomes("cas big 0 0 " + big.length() + " 1\r\n" + big + "\r\nget a\r\n", TextRequestParser.TOO_LARGE, "GET a");
+        // noreply: the error is withheld, the value still swallowed, the key still unlinked.
+        assertOutcomes("set big 0 0 " + big.length() + " noreply\r\n" + big + "\r\nget a\r\n",
+                TextRequestParser.TOO_LARGE + " [noreply] +unlink", "GET a");
+        // The swallowed bytes are exactly the declared length and its CRLF, whatever they are.
+        assertOutcomes("set big 0 0 " + big.length() + "\r\n" + big + "XYget a\r\n", TextRequestParser.TOO_LARGE + " +unlink", "GET a");
+    }
+
+    @Test
+    void dataLengthsAreRangeCheckedAsMemcachedDoes() {
+        // memcached 1.6.18: a length below 0 or above 2^31 - 3 is a bad command line, and the data block
+        // that follows is read as a command (here "ab": ERROR).
+        for (String length : new String[] {"-1", "-2147483649", "2147483646", "2147483647", "2147483648", "4294967296",
+                "4294967298", "9223372036854775807", "9223372036854775808", "18446744073709551617", "2x", "++1", "-+1", "x"}) {
+            assertOutcomes("set k 0 0 " + length + "\r\nab\r\nget k\r\n", TextRequestParser.BAD_FORMAT, "ERROR", "GET k");
+        }
+        // 2^31 - 3 is still a length: too large, and that many bytes (and a CRLF) are swallowed.
+        assertOutcomes("set k 0 0 2147483645\r\nab\r\nget k\r\n", TextRequestParser.TOO_LARGE + " +unlink");
+        assertOutcomes("set k 0 0 " + MAX_PACKET + "\r\n" + "v".repeat(MAX_PACKET) + "\r\nget k\r\n",
+                "SET k 0 0 " + MAX_PACKET + " <" + "v".repeat(MAX_PACKET) + ">", "GET k");
+        assertOutcomes("set k 0 0 " + (MAX_PACKET + 1) + "\r\n" + "v".repeat(MAX_PACKET + 1) + "\r\nget k\r\n",
+                TextRequestParser.TOO_LARGE + " +unlink", "GET k");
+        assertOutcomes("set k 0 0 0\r\n\r\nset k 0 0 -0\r\n\r\nset k +1 +0 +2\r\nab\r\n",
+                "SET k 0 0 0 <>", "SET k 0 0 -0 <>", "SET k +1 +0 +2 <ab>");
+        assertOutcomes("incr k +2\r\ntouch k +10\r\nverbosity +1\r\nflush_all +0\r\n",
+                "INCR k +2", "TOUCH k +10", "VERBOSITY +1", "FLUSH_ALL +0");
+    }
+
+    @Test
+    void noreplyErrorsAreWithheldWhereMemcachedHasSeenTheNoreply() {
+        String longKey = "k".repeat(251);
+        assertOutcomes("delete k 10 noreply\r\ndelete k 10\r\ndelete k 0 0\r\n",
+                TextRequestParser.DELETE_USAGE + " [noreply]", TextRequestParser.DELETE_USAGE, TextRequestParser.DELETE_USAGE);
+        assertOutcomes("delete " + longKey + " noreply\r\ndelete " + longKey + " 1\r\n",
+                TextRequestParser.BAD_FORMAT + " [noreply]", TextRequestParser.DELETE_USAGE);
+        assertOutcomes("incr k abc noreply\r\nincr k noreply\r\nincr " + longKey + " 1 noreply\r\nincr k abc\r\n",
+                TextRequestParser.BAD_DELTA + " [noreply]", TextRequestParser.BAD_DELTA + " [noreply]",
+                TextRequestParser.BAD_FORMAT + " [noreply]", TextRequestParser.BAD_DELTA);
+        assertOutcomes("touch k abc noreply\r\ntouch k noreply\r\n",
+                TextRequestParser.BAD_EXPTIME + " [noreply]", TextRequestParser.BAD_EXPTIME + " [noreply]");
+        // The data block of a refused storage line is a command of its own, answered: memcached does so.
+        assertOutcomes("set k 0 0 abc noreply\r\nab\r\nset k 0 0 noreply\r\nab\r\nset " + longKey + " 0 0 1 noreply\r\nx\r\n",
+                TextRequestParser.BAD_FORMAT + " [noreply]", "ERROR", TextRequestParser.BAD_FORMAT + " [noreply]", "ERROR",
+                TextRequestParser.BAD_FORMAT + " [noreply]", "ERROR");
+        assertOutcomes("set k 0 0 2 noreply\r\nabcd\r\nset k 0 0 2 noreply\r\nabX\nget k\r\n",
+                TextRequestParser.BAD_DATA_CHUNK + " [noreply]", "ERROR", TextRequestParser.BAD_DATA_CHUNK + " [noreply]", "GET k");
+        assertOutcomes("flush_all abc noreply\r\nflush_all noreply x\r\nflush_all 10 20\r\nflush_all 0 0 0\r\n",
+                TextRequestParser.BAD_EXPTIME + " [noreply]", TextRequestParser.BAD_EXPTIME, "FLUSH_ALL 10 20", "ERROR");
+        assertOutcomes("verbosity abc noreply\r\nverbosity noreply\r\nverbosity abc\r\nverbosity 1 2\r\nverbosity 1 2 3\r\n",
+                TextRequestParser.BAD_FORMAT + " [noreply]", TextRequestParser.BAD_FORMAT + " [noreply]",
+                TextRequestParser.BAD_FORMAT, "VERBOSITY 1 2", "ERROR");
+        // Too few or too many words: memcached answers ERROR before it looks for noreply.
+        assertOutcomes("incr noreply\r\ntouch k 1 2 noreply\r\nset k 0 0 noreply\r\nx\r\n",
+                "ERROR", "ERROR", TextRequestParser.BAD_FORMAT + " [noreply]", "ERROR");
+        assertOutcomes("version foo bar\r\nquit now\r\n", "VERSION foo bar", "QUIT now");
+    }
+
+    @Test
+    void anHttpRequestLineEndsTheConversation() {
+        assertOutcomes("get a\r\nGET / HTTP/1.0\r\nset k 0 0 1\r\nx\r\n", "GET a", "HTTP");
+        assertOutcomes("POST /x HTTP/1.1\r\nHost: a\r\n\r\nset k 0 0 1\r\nx\r\n", "HTTP");
+        assertOutcomes("HEAD / HTTP/1.1\n", "HTTP");
+        assertOutcomes("HTTP/1.1\r\n", "HTTP");
+        assertOutcomes("foo HTTP/\r\n", "HTTP");
+        // Not HTTP to memcached: a word it dispatches on its first letter, a one-letter or two-letter m
+        // word, a lowercase version, a version that is not the last word.
+        assertOutcomes("get / HTTP/1.0\r\nG HTTP/1.0\r\nmx / HTTP/1.1\r\nGET / http/1.1\r\nGET / HTTP/1.1 x\r\nGET /HTTP/1.1\r\n",
+                "GET / HTTP/1.0", "ERROR", "ERROR", "ERROR", "ERROR", "ERROR");
+        assertOutcomes("delete / HTTP/1.1\r\ntouch / HTTP/1.1\r\n", TextRequestParser.DELETE_USAGE, TextRequestParser.BAD_EXPTIME);
+        // memcached tokenizes 23 words at most: the 23rd is the one it looks at.
+        StringBuilder words = new StringBuilder("xx");
+        for (int i = 0; i < 21; i++) {
+            words.append(" a").append(i);
+        }
+        assertOutcomes(words + " HTTP/1.1 foo bar\r\n", "HTTP");
+        assertOutcomes(words + " b HTTP/1.1\r\nget a\r\n", "ERROR", "GET a");
     }
 
     @Test
@@ -131,7 +217,7 @@ class TextRequestParserTest {
                 "INCR n 18446744073709551615", "DECR n 5 noreply [noreply]");
         assertOutcomes("delete a\r\ndelete a 0\r\ndelete a 1\r\ndelete a noreply\r\ndelete a 0 noreply\r\ndelete a 0 0 0\r\n",
                 "DELETE a", "DELETE a 0", TextRequestParser.DELETE_USAGE, "DELETE a noreply [noreply]",
-                "DELETE a 0 noreply [noreply]", TextRequestParser.DELETE_USAGE);
+                "DELETE a 0 noreply [noreply]", "ERROR");
         assertOutcomes("touch a\r\ntouch a 10\r\ntouch a x\r\ntouch a 1 2 3\r\n",
                 "ERROR", "TOUCH a 10", TextRequestParser.BAD_EXPTIME, "ERROR");
         assertOutcomes("flush_all\r\nflush_all 0\r\nflush_all noreply\r\nflush_all x\r\nflush_all 5 noreply\r\n",

@@ -31,12 +31,21 @@ final class MemcachedServer implements AutoCloseable {
 
     /** A fresh memcached on {@code port} (0: any free port), e.g. to restart one that was killed. */
     static MemcachedServer start(int fixedPort) throws IOException, InterruptedException {
+        return start(fixedPort, "2m");
+    }
+
+    /** A fresh memcached whose largest item is {@code itemSizeMax} ({@code -I}: e.g. "1m", as kvproxy's max_packet = 1). */
+    static MemcachedServer withItemSizeMax(String itemSizeMax) throws IOException, InterruptedException {
+        return start(0, itemSizeMax);
+    }
+
+    private static MemcachedServer start(int fixedPort, String itemSizeMax) throws IOException, InterruptedException {
         String binary = find("memcached");
         IOException last = null;
         for (int attempt = 0; attempt < 5; attempt++) {
             int port = fixedPort != 0 ? fixedPort : freePort();
             List<String> command = new ArrayList<>(List.of(binary, "-l", "127.0.0.1", "-p", Integer.toString(port),
-                    "-U", "0", "-m", "64", "-c", "4096", "-I", "2m"));
+                    "-U", "0", "-m", "64", "-c", "4096", "-I", itemSizeMax));
             if ("root".equals(System.getProperty("user.name"))) {
                 command.addAll(List.of("-u", "nobody"));
             }

@@ -66,6 +66,25 @@ final class RawClient implements AutoCloseable {
         return readUntil(suffix);
     }
 
+    /** Everything the server sends until it closes the connection (fails if it does not within the read timeout). */
+    String readToEnd() throws IOException {
+        byte[] buffer = new byte[64 * 1024];
+        try {
+            int read;
+            while ((read = in.read(buffer)) >= 0) {
+                pending.write(buffer, 0, read);
+            }
+        } catch (java.net.SocketException e) {
+            // A close with our unread bytes still in the server's socket is a reset: closed all the same.
+            if (!String.valueOf(e.getMessage()).contains("reset")) {
+                throw e;
+            }
+        }
+        String text = pending.toString(StandardCharsets.ISO_8859_1);
+        pending.reset();
+        return text;
+    }
+
     /** Whether the server closed the connection (reads to end of stream, failing on unexpected bytes). */
     boolean isClosedByPeer() throws IOException {
         try {

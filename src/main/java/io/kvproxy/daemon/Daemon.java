@@ -8,12 +8,14 @@ import io.kvproxy.net.Clock;
 import io.kvproxy.net.CpuAffinity;
 import io.kvproxy.net.HealthMonitor;
 import io.kvproxy.net.RejoinGateOverWorkers;
+import io.kvproxy.net.StopTally;
 import io.kvproxy.net.Worker;
 import io.kvproxy.net.WorkerContext;
 import io.kvproxy.route.Distribution;
 import io.kvproxy.route.HashFunction;
 import io.kvproxy.route.HashTag;
 import io.kvproxy.route.Topology;
+import io.kvproxy.spi.Counter;
 import io.kvproxy.spi.Protocol;
 import io.kvproxy.stats.ProxyState;
 import io.kvproxy.stats.WorkerCounters;
@@ -30,13 +32,13 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The running proxy: the listener, the workers and the state they share. Built from a validated config
- * and a loaded protocol; {@link #start()} binds and starts the workers, {@link #stop()} stops accepting,
- * lets the workers finish what is in flight, and waits for them.
+ * and a loaded protocol; {@link #start()} binds and starts the workers, {@link #stop(String)} closes the
+ * listener, lets the workers finish what is in flight, waits for them and logs what was left undone.
  */
 public final class Daemon {
 
     private static final Logger log = LoggerFactory.getLogger(Daemon.class);
-    /** How long {@link #stop()} lets in-flight requests finish. */
+    /** How long {@link #stop(String)} lets in-flight requests finish. */
     static final long STOP_GRACE_NANOS = TimeUnit.SECONDS.toNanos(5);
 
     private final ProxyConfig config;
@@ -135,8 +137,18 @@ public final class Daemon {
         return state;
     }
 
-    /** Stops accepting, lets in-flight requests finish (up to 5 s), and waits for the workers to exit. */
-    public void stop() {
+    /**
+     * Stops: the listener closes first, so a new connect is refused rather than left waiting on a proxy
+     * that will not serve it; the workers finish the requests and replicas in flight (up to 5 s) and
+     * exit; one line then states what was left undone. Called once, by the shutdown hook.
+     *
+     * @param reason why the daemon stops, for the log
+     */
+    public void stop(String reason) {
+        long startNanos = System.nanoTime();
+        closeListener();
+        log.warn("kvproxy stopping ({}): listener closed; finishing requests and replicas in flight for up to {} ms",
+                reason, TimeUnit.NANOSECONDS.toMillis(STOP_GRACE_NANOS));
         if (health != null) {
             health.stop();
             healthThread.interrupt();
@@ -152,12 +164,40 @@ public final class Daemon {
                 break;
             }
         }
+        logStopSummary(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - startNanos));
+    }
+
+    private void closeListener() {
+        if (listener == null) {
+            return;
+        }
         try {
+            // Registered with every worker's selector, the socket is released once each has deregistered
+            // it, at its next select: the workers' stop tasks wake them for that.
             listener.close();
         } catch (IOException e) {
-            log.debug("listener close: {}", e.toString());
+            log.warn("closing the listener failed: {}", e.toString());
         }
-        log.warn("kvproxy stopped");
+    }
+
+    /**
+     * One line with the totals, whatever the workers' own lines said: requests never answered and
+     * replicas given up at stop, and the replication accounting of the whole run.
+     */
+    private void logStopSummary(long tookMillis) {
+        StopTally tally = StopTally.NONE;
+        int unfinishedWorkers = 0;
+        for (Worker worker : workers) {
+            tally = tally.plus(worker.stopTally());
+            if (!worker.isStopped()) {
+                unfinishedWorkers++;
+            }
+        }
+        log.warn("kvproxy stopped after {} ms: {} requests unanswered, {} replicas given up; since start: {} writes replicated,"
+                + " {} replicas dropped (async_size full), {} replicas failed (given up included){}",
+                tookMillis, tally.unansweredRequests(), tally.replicasGivenUp(), state.total(Counter.REPLICATED),
+                state.total(Counter.REPLICATION_DROPPED), state.total(Counter.REPLICATION_FAILED),
+                unfinishedWorkers == 0 ? "" : "; " + unfinishedWorkers + " workers did not finish in time and are not counted");
     }
 
     /** Blocks until every worker has exited. */

@@ -188,13 +188,13 @@ public final class Main {
                 Files.writeString(pidFile, pid + "\n");
             } catch (IOException e) {
                 err.println("kvproxy: cannot write pid file " + pidFile + ": " + e.getMessage());
-                daemon.stop();
+                daemon.stop("cannot write pid file " + pidFile + ": " + e.getMessage());
                 return 1;
             }
         }
         Path writtenPid = pidFile;
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-            daemon.stop();
+            daemon.stop("the JVM is exiting");
             if (writtenPid != null) {
                 try {
                     Files.deleteIfExists(writtenPid);

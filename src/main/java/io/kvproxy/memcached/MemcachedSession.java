@@ -74,6 +74,11 @@ final class MemcachedSession implements ClientSession {
     }
 
     @Override
+    public int unansweredRequests() {
+        return chosen != null ? chosen.unansweredRequests() : 0;
+    }
+
+    @Override
     public void onClose() {
         if (chosen != null) {
             chosen.onClose();

@@ -64,6 +64,11 @@ public final class ReplyQueue<E extends ReplyQueue.Entry> {
         return queue.peekFirst() == entry;
     }
 
+    /** Requests in the queue: taken from the client, reply not yet emitted. */
+    public int unanswered() {
+        return queue.size();
+    }
+
     /** Whether the session may take another request now. */
     public boolean acceptsInput() {
         return closeReason == null && !closed && queue.size() < MAX_IN_FLIGHT && out.readable() < MAX_PENDING_OUTPUT;

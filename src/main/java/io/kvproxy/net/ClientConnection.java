@@ -231,6 +231,11 @@ final class ClientConnection implements ClientChannel {
         updateInterest();
     }
 
+    /** Requests read from this client whose replies have not been written in full. */
+    long unansweredRequests() {
+        return session.unansweredRequests();
+    }
+
     /** Closes now; one log line with the reason and the bytes moved. */
     void close(String reason) {
         if (state == State.CLOSED) {

@@ -85,6 +85,8 @@ public final class Worker implements Runnable {
     private volatile boolean stopped;
     private volatile int clientCount;
     private volatile int repairBacklog;
+    /** Written once by this worker as it stops, read by the daemon after joining its thread. */
+    private volatile StopTally stopTally = StopTally.NONE;
 
     /** @param counters this worker's counters, already known to the reports that sum them */
     public Worker(int index, WorkerContext context, WorkerCounters counters) throws IOException {
@@ -141,16 +143,18 @@ public final class Worker implements Runnable {
             if (!stopping) {
                 stopping = true;
                 stopDeadlineNanos = nanoTime() + graceNanos;
-                if (acceptKey != null) {
-                    acceptKey.cancel();
-                    acceptKey = null;
-                }
+                cancelAccepting();
             }
         });
     }
 
     public boolean isStopped() {
         return stopped;
+    }
+
+    /** What this worker left undone when it stopped; {@link StopTally#NONE} before it has. */
+    public StopTally stopTally() {
+        return stopTally;
     }
 
     @Override
@@ -266,6 +270,10 @@ public final class Worker implements Runnable {
         SocketChannel channel;
         try {
             channel = context.listener().accept();
+        } catch (ClosedChannelException e) {
+            // The daemon closed the listener to stop; this worker's stop task is on its way.
+            cancelAccepting();
+            return;
         } catch (IOException e) {
             // Typically out of file descriptors: stop accepting for a moment rather than spin or die.
             log.warn("worker {}: accept failed ({}); pausing accepts for {} ms", index, e.getMessage(),
@@ -306,8 +314,15 @@ public final class Worker implements Runnable {
         closeQuietly(channel);
     }
 
-    private void pauseAccepting(long now) {
+    private void cancelAccepting() {
         if (acceptKey != null) {
+            acceptKey.cancel();
+            acceptKey = null;
+        }
+    }
+
+    private void pauseAccepting(long now) {
+        if (acceptKey != null && acceptKey.isValid()) {
             acceptKey.interestOps(0);
             acceptPausedUntilNanos = now + ACCEPT_PAUSE_NANOS;
         }
@@ -368,7 +383,10 @@ public final class Worker implements Runnable {
         }
         if (acceptKey != null && acceptPausedUntilNanos != 0 && now - acceptPausedUntilNanos >= 0) {
             acceptPausedUntilNanos = 0;
-            acceptKey.interestOps(SelectionKey.OP_ACCEPT);
+            // The listener may have been closed by a stop whose task has not run yet.
+            if (acceptKey.isValid()) {
+                acceptKey.interestOps(SelectionKey.OP_ACCEPT);
+            }
         }
         long idleNanos = context.idleTimeoutNanos();
         if (idleNanos > 0) {
@@ -438,23 +456,28 @@ public final class Worker implements Runnable {
         return dirtyClients.isEmpty() && dirtyBackends.isEmpty();
     }
 
+    /**
+     * Closes every connection. What is still owed at this point is tallied first: requests whose replies
+     * the clients will never get, and asynchronous replicas the backup never answered, which closing the
+     * backup connections counts as failed.
+     */
     private void shutdown() {
-        long unanswered = counters.get(Counter.REPLICATION_IN_FLIGHT);
-        if (unanswered > 0) {
-            log.warn("worker {} stopping with {} replica writes unanswered; counted as failed", index, unanswered);
-        }
+        long unansweredRequests = 0;
         for (ClientConnection client : new ArrayList<>(clients)) {
+            unansweredRequests += client.unansweredRequests();
             client.close("proxy stopping");
         }
+        long replicasGivenUp = counters.get(Counter.REPLICATION_IN_FLIGHT);
         for (BackendConnection backend : backends) {
             backend.close();
         }
+        stopTally = new StopTally(unansweredRequests, replicasGivenUp);
         try {
             selector.close();
         } catch (IOException e) {
             log.debug("worker {}: selector close: {}", index, e.toString());
         }
-        log.info("worker {} stopped", index);
+        log.info("worker {} stopped: {} requests unanswered, {} replicas given up", index, unansweredRequests, replicasGivenUp);
     }
 
     // --- services for the connections of this worker ---

@@ -25,6 +25,12 @@ public interface ClientSession {
     void onInputClosed();
 
     /**
+     * Requests taken from the client whose replies have not yet been handed to the connection in full
+     * (noreply requests still being applied included): what the client loses if it is closed now.
+     */
+    int unansweredRequests();
+
+    /**
      * The connection is gone: nothing more will be written. Replies still in flight are not for the
      * client any more, but what they set in motion (replication) goes on.
      */

@@ -205,7 +205,21 @@ final class KvproxyProcess implements AutoCloseable {
 
     /** SIGTERM and wait: the graceful stop. Returns the exit code. */
     int stop() throws InterruptedException {
+        terminate();
+        return awaitExit();
+    }
+
+    /** Sends SIGTERM and returns at once: the stop begins. */
+    void terminate() {
         process.destroy();
+    }
+
+    boolean isAlive() {
+        return process.isAlive();
+    }
+
+    /** Waits for the daemon to exit (15 s, then SIGKILL and a failure); returns its exit code. */
+    int awaitExit() throws InterruptedException {
         if (!process.waitFor(15, TimeUnit.SECONDS)) {
             process.destroyForcibly().waitFor(5, TimeUnit.SECONDS);
             throw new IllegalStateException("kvproxy did not stop within 15 s of SIGTERM");

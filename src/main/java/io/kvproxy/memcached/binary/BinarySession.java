@@ -98,6 +98,11 @@ public final class BinarySession implements ClientSession {
     }
 
     @Override
+    public int unansweredRequests() {
+        return replies.unanswered();
+    }
+
+    @Override
     public void onClose() {
         replies.onClose();
     }

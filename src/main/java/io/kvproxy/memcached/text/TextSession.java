@@ -107,6 +107,11 @@ public final class TextSession implements ClientSession {
     }
 
     @Override
+    public int unansweredRequests() {
+        return replies.unanswered();
+    }
+
+    @Override
     public void onClose() {
         replies.onClose();
     }

@@ -1,0 +1,168 @@
+package io.kvproxy.it;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.net.ConnectException;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The daemon's life as an operator sees it: stop (listener closed at once, what was left undone
+ * counted). Real memcached servers and the real jar.
+ */
+@Timeout(120)
+class LifecycleIT {
+
+    private static final Pattern STOP_SUMMARY = Pattern.compile("kvproxy stopped after \\d+ ms: (\\d+) requests unanswered,"
+            + " (\\d+) replicas given up; since start: (\\d+) writes replicated, (\\d+) replicas dropped \\(async_size full\\),"
+            + " (\\d+) replicas failed");
+
+    @TempDir
+    Path dir;
+    final List<MemcachedServer> servers = new ArrayList<>();
+    KvproxyProcess proxy;
+
+    @AfterEach
+    void stop() throws Exception {
+        for (MemcachedServer server : servers) {
+            signal("CONT", server.pid());
+        }
+        if (proxy != null) {
+            proxy.close();
+        }
+        KvproxyProcess.stopAll(null, servers);
+    }
+
+    @Test
+    void stopRefusesNewConnectionsAtOnceAndCountsTheRequestsLeftUnanswered() throws Exception {
+        MemcachedServer master = MemcachedServer.start();
+        servers.add(master);
+        int port = MemcachedServer.freePort();
+        // A long recv_timeout: the gets to the hung master stay in flight through the whole drain.
+        proxy = KvproxyProcess.start(dir, port, KvproxyProcess.config(port, dir, "recv_timeout = 60000",
+                "[memcached]\nextension = memcached.jar\nhosts = master\n\n" + KvproxyProcess.cluster("master", servers)));
+        signal("STOP", master.pid());
+        try (RawClient client = new RawClient(port)) {
+            client.send("get a\r\nget b\r\nget c\r\n");
+            assertTrue(Await.until(Duration.ofSeconds(5), () -> stat(port, "cmd_get") == 3), "the gets did not reach the proxy");
+
+            proxy.terminate();
+            long stopNanos = System.nanoTime();
+            assertTrue(Await.until(Duration.ofSeconds(2), () -> connectRefused(port)),
+                    "a new connect is still accepted during the stop:\n" + proxy.log());
+            long refusedMillis = (System.nanoTime() - stopNanos) / 1_000_000;
+            assertTrue(proxy.isAlive(), "the daemon should still be draining the gets to the hung master");
+
+            proxy.awaitExit();
+            client.setReadTimeoutMillis(2000);
+            assertTrue(client.isClosedByPeer(), "the client connection should be closed at exit");
+            String log = proxy.log();
+            assertTrue(log.contains("kvproxy stopping ("), log);
+            Matcher summary = STOP_SUMMARY.matcher(log);
+            assertTrue(summary.find(), "no stop summary in:\n" + log);
+            assertEquals("3", summary.group(1), summary.group());
+            System.out.println("LifecycleIT: new connects refused " + refusedMillis + " ms after SIGTERM; " + summary.group());
+        }
+    }
+
+    @Test
+    void stopWithAHungBackupLogsTheReplicasGivenUpWithTotalsThatMatchStats() throws Exception {
+        MemcachedServer master = MemcachedServer.start();
+        MemcachedServer backup = MemcachedServer.start();
+        servers.add(master);
+        servers.add(backup);
+        int port = MemcachedServer.freePort();
+        proxy = KvproxyProcess.start(dir, port, KvproxyProcess.config(port, dir, "recv_timeout = 60000\nasync_size = 100000",
+                "[memcached]\nextension = memcached.jar\nhosts = master\nhosts_backup = backup\n\n"
+                        + KvproxyProcess.cluster("master", List.of(master)) + KvproxyProcess.cluster("backup", List.of(backup))));
+        signal("STOP", backup.pid());
+        int writes = 20_000;
+        int batch = 500;
+        try (RawClient client = new RawClient(port)) {
+            for (int sent = 0; sent < writes; sent += batch) {
+                StringBuilder requests = new StringBuilder();
+                for (int i = sent; i < sent + batch; i++) {
+                    requests.append("set key").append(i).append(" 0 0 6\r\nvalue").append(i % 10).append("\r\n");
+                }
+                client.send(requests.toString());
+                readReplies(client, batch, "STORED\r\n");
+            }
+        }
+        Map<String, Long> before = stats(port);
+        long queued = before.get("async_queue_size");
+        assertTrue(queued > writes / 2, "the hung backup should hold most replicas in flight: " + before);
+
+        proxy.terminate();
+        proxy.awaitExit();
+        String log = proxy.log();
+        Matcher summary = STOP_SUMMARY.matcher(log);
+        assertTrue(summary.find(), "no stop summary in:\n" + log);
+        assertEquals(0, Long.parseLong(summary.group(1)), summary.group());
+        assertEquals(queued, Long.parseLong(summary.group(2)), "replicas given up, against stats before the stop " + before);
+        assertEquals((long) before.get("replicated"), Long.parseLong(summary.group(3)), summary.group());
+        assertEquals((long) before.get("async_dropped"), Long.parseLong(summary.group(4)), summary.group());
+        assertEquals(before.get("async_failed") + queued, Long.parseLong(summary.group(5)), summary.group());
+        System.out.println("LifecycleIT: stats before stop " + before + "; " + summary.group());
+    }
+
+    private static void signal(String name, long pid) throws Exception {
+        new ProcessBuilder("kill", "-" + name, Long.toString(pid)).inheritIO().start().waitFor();
+    }
+
+    /** Whether a new connect is refused now (rather than accepted, or left waiting). */
+    private static boolean connectRefused(int port) {
+        try (Socket socket = new Socket()) {
+            socket.connect(new InetSocketAddress("127.0.0.1", port), 500);
+            return false;
+        } catch (ConnectException e) {
+            return true;
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    private static void readReplies(RawClient client, int count, String reply) throws IOException {
+        int seen = 0;
+        while (seen < count) {
+            String text = client.readUntil(reply);
+            for (int at = text.indexOf(reply); at >= 0; at = text.indexOf(reply, at + reply.length())) {
+                seen++;
+            }
+        }
+    }
+
+    private static long stat(int port, String name) {
+        try {
+            return stats(port).getOrDefault(name, -1L);
+        } catch (IOException e) {
+            return -1;
+        }
+    }
+
+    private static Map<String, Long> stats(int port) throws IOException {
+        Map<String, Long> values = new HashMap<>();
+        try (RawClient client = new RawClient(port)) {
+            for (String line : client.call("stats\r\n", "END\r\n").split("\r\n")) {
+                String[] fields = line.split(" ");
+                if (fields.length == 3 && fields[0].equals("STAT") && fields[2].matches("-?\\d+")) {
+                    values.put(fields[1], Long.parseLong(fields[2]));
+                }
+            }
+        }
+        return values;
+    }
+}

@@ -5,12 +5,18 @@ import ch.qos.logback.classic.LoggerContext;
 import ch.qos.logback.classic.encoder.PatternLayoutEncoder;
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.FileAppender;
+import java.io.IOException;
 import java.nio.file.Path;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-/** Points logback at {@code log_path} with {@code log_level}, in the original kvproxy's line format. */
+/**
+ * Points logback at {@code log_path} with {@code log_level}, in the original kvproxy's line format, and
+ * reopens that file on request (SIGHUP), so that a rotation that moved or deleted it gets a new one.
+ */
 final class LogSetup {
+
+    private static final String APPENDER_NAME = "file";
 
     private LogSetup() {
     }
@@ -23,7 +29,7 @@ final class LogSetup {
         encoder.start();
         FileAppender<ILoggingEvent> appender = new FileAppender<>();
         appender.setContext(context);
-        appender.setName("file");
+        appender.setName(APPENDER_NAME);
         appender.setFile(file.toString());
         appender.setAppend(true);
         appender.setEncoder(encoder);
@@ -32,6 +38,18 @@ final class LogSetup {
         root.detachAndStopAllAppenders();
         root.addAppender(appender);
         root.setLevel(levelOf(level));
+    }
+
+    /**
+     * Closes the log file and opens {@code log_path} anew (creating it when it was moved or deleted).
+     * Lines logged meanwhile wait on the appender's lock, so none is lost or split between the files.
+     */
+    static void reopen() throws IOException {
+        LoggerContext context = (LoggerContext) LoggerFactory.getILoggerFactory();
+        if (!(context.getLogger(Logger.ROOT_LOGGER_NAME).getAppender(APPENDER_NAME) instanceof FileAppender<ILoggingEvent> appender)) {
+            throw new IllegalStateException("no log file to reopen: logging was not set up with toFile");
+        }
+        appender.openFile(appender.getFile());
     }
 
     /** fatal has no logback level of its own: it keeps only errors, which is what fatal means here. */

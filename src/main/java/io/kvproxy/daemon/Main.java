@@ -14,6 +14,8 @@ import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.List;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The command line: {@code kvproxy [-t] [-c FILE] [--pid-file FILE]}, or
@@ -23,6 +25,10 @@ import java.util.List;
 public final class Main {
 
     static final String VERSION = "0.1.0";
+    private static final Logger log = LoggerFactory.getLogger(Main.class);
+    /** Why the JVM exits, for the shutdown hook; kept when the JVM exits for a cause kvproxy does not see. */
+    private static volatile String exitReason = "the JVM is exiting (a signal kvproxy does not handle, or System.exit)";
+    private static volatile boolean exiting;
 
     private Main() {
     }
@@ -166,6 +172,11 @@ public final class Main {
         }
     }
 
+    /**
+     * Runs the daemon until it is stopped. Every way out is logged with its reason: a stop signal, a
+     * fatal error on any thread, every worker having failed, or an exit the JVM started on its own; the
+     * shutdown hook then stops the daemon and removes the pid file.
+     */
     private static int serve(ProxyConfig config, Protocol protocol, Path pidFile, PrintStream out, PrintStream err) {
         try {
             Files.createDirectories(config.proxy().logPath().toAbsolutePath().getParent());
@@ -178,7 +189,9 @@ public final class Main {
         try {
             daemon.start();
         } catch (IOException e) {
-            err.println("kvproxy: cannot listen on " + config.proxy().bind() + ":" + config.proxy().port() + ": " + e.getMessage());
+            String problem = "cannot listen on " + config.proxy().bind() + ":" + config.proxy().port() + ": " + e.getMessage();
+            log.error("kvproxy exits: {}", problem);
+            err.println("kvproxy: " + problem);
             return 1;
         }
         long pid = ProcessHandle.current().pid();
@@ -192,17 +205,17 @@ public final class Main {
                 return 1;
             }
         }
-        Path writtenPid = pidFile;
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-            daemon.stop("the JVM is exiting");
-            if (writtenPid != null) {
-                try {
-                    Files.deleteIfExists(writtenPid);
-                } catch (IOException e) {
-                    // The control script treats a pid file of a dead process as stale; nothing more to do.
-                }
-            }
+            exiting = true;
+            daemon.stop(exitReason);
+            removePidFile(pidFile);
         }, "kvproxy-shutdown"));
+        Thread.setDefaultUncaughtExceptionHandler((thread, e) -> {
+            log.error("fatal error in thread {}", thread.getName(), e);
+            exit("fatal error in thread " + thread.getName() + ": " + e, 1);
+        });
+        ProcessSignals.install(List.of(new ProcessSignals.HangupStep("reopen the log file " + config.proxy().logPath(), LogSetup::reopen)),
+                reason -> exit(reason, 0));
         out.println("kvproxy " + VERSION + " pid " + pid + " listening on " + config.proxy().bind() + ":" + config.proxy().port());
         out.flush();
         try {
@@ -210,7 +223,33 @@ public final class Main {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
+        // The workers end only when stopped, or each after an error it logged.
+        exit("every worker stopped after an error (see above)", 1);
         return -1;
+    }
+
+    /**
+     * Exits with {@code reason} for the shutdown hook's log. A call made while the JVM is already exiting
+     * (from a hook, or a worker failing during the stop) returns instead: System.exit would block forever.
+     */
+    private static void exit(String reason, int code) {
+        if (exiting) {
+            return;
+        }
+        exitReason = reason;
+        System.exit(code);
+    }
+
+    private static void removePidFile(Path pidFile) {
+        if (pidFile == null) {
+            return;
+        }
+        try {
+            Files.deleteIfExists(pidFile);
+        } catch (IOException e) {
+            // The control script checks the pid's command line, so a pid file left behind is only stale.
+            log.warn("could not remove the pid file {}: {}", pidFile, e.toString());
+        }
     }
 
     private static int usage(PrintStream stream, String problem) {

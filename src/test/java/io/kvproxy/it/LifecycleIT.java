@@ -1,12 +1,14 @@
 package io.kvproxy.it;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
 import java.net.ConnectException;
 import java.net.InetSocketAddress;
 import java.net.Socket;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -22,7 +24,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The daemon's life as an operator sees it: stop (listener closed at once, what was left undone
- * counted). Real memcached servers and the real jar.
+ * counted) and signals (SIGUSR1/SIGUSR2 harmless, SIGHUP reopens the log). Real memcached servers, the
+ * real jar, and for the signals the real control script, which launches the daemon as operators do.
  */
 @Timeout(120)
 class LifecycleIT {
@@ -34,6 +37,7 @@ class LifecycleIT {
     @TempDir
     Path dir;
     final List<MemcachedServer> servers = new ArrayList<>();
+    final List<ProcessHandle> started = new ArrayList<>();
     KvproxyProcess proxy;
 
     @AfterEach
@@ -43,6 +47,9 @@ class LifecycleIT {
         }
         if (proxy != null) {
             proxy.close();
+        }
+        for (ProcessHandle process : started) {
+            assertTrue(SbinInstall.end(process), "process " + process.pid() + " did not end");
         }
         KvproxyProcess.stopAll(null, servers);
     }
@@ -71,7 +78,7 @@ class LifecycleIT {
             client.setReadTimeoutMillis(2000);
             assertTrue(client.isClosedByPeer(), "the client connection should be closed at exit");
             String log = proxy.log();
-            assertTrue(log.contains("kvproxy stopping ("), log);
+            assertTrue(log.contains("kvproxy stopping (SIGTERM received)"), log);
             Matcher summary = STOP_SUMMARY.matcher(log);
             assertTrue(summary.find(), "no stop summary in:\n" + log);
             assertEquals("3", summary.group(1), summary.group());
@@ -117,6 +124,84 @@ class LifecycleIT {
         assertEquals((long) before.get("async_dropped"), Long.parseLong(summary.group(4)), summary.group());
         assertEquals(before.get("async_failed") + queued, Long.parseLong(summary.group(5)), summary.group());
         System.out.println("LifecycleIT: stats before stop " + before + "; " + summary.group());
+    }
+
+    @Test
+    void sigusr1AndSigusr2LeaveTheDaemonServing() throws Exception {
+        SbinInstall install = new SbinInstall(dir.resolve("root"));
+        int port = startThroughSbin(install);
+        long pid = started.get(0).pid();
+        for (String name : List.of("USR1", "USR2")) {
+            signal(name, pid);
+            assertTrue(Await.until(Duration.ofSeconds(5), () -> !started.get(0).isAlive() || log(install).contains("SIG" + name + " received")),
+                    "no log line for SIG" + name);
+            assertTrue(started.get(0).isAlive(), "SIG" + name + " stopped the daemon:\n" + log(install) + out(install));
+        }
+        try (RawClient client = new RawClient(port)) {
+            assertEquals("STORED\r\n", client.call("set k 0 0 1\r\nv\r\n", "\r\n"));
+            assertEquals("VALUE k 0 1\r\nv\r\nEND\r\n", client.call("get k\r\n", "END\r\n"));
+        }
+        KvproxyProcess.Result stop = install.run("stop", "-c", config(install).toString());
+        assertEquals(0, stop.exitCode(), stop.output());
+        assertTrue(log(install).contains("kvproxy stopping (SIGTERM received)"), log(install));
+        assertFalse(Files.exists(install.pidFile()), "the pid file should be removed at exit");
+    }
+
+    @Test
+    void sighupAfterTheLogWasMovedWritesANewLogFile() throws Exception {
+        SbinInstall install = new SbinInstall(dir.resolve("root"));
+        startThroughSbin(install);
+        Path logFile = install.root().resolve("log/kvproxy.log");
+        Path rotated = install.root().resolve("log/kvproxy.log.1");
+        Files.move(logFile, rotated);
+        signal("HUP", started.get(0).pid());
+        assertTrue(Await.until(Duration.ofSeconds(5), () -> log(install).contains("reopen the log file")),
+                "no new log file after SIGHUP; the moved one ends:\n" + tail(rotated) + out(install));
+        assertTrue(started.get(0).isAlive(), "SIGHUP stopped the daemon");
+
+        KvproxyProcess.Result stop = install.run("stop", "-c", config(install).toString());
+        assertEquals(0, stop.exitCode(), stop.output());
+        assertTrue(log(install).contains("kvproxy stopped after"), "the stop went elsewhere than the new log:\n" + log(install));
+        assertFalse(Files.readString(rotated).contains("kvproxy stopped after"), "the moved log still gets lines");
+    }
+
+    /** Starts memcached and, with {@code sbin/kvproxy start}, the daemon over it; returns the daemon's port. */
+    private int startThroughSbin(SbinInstall install) throws Exception {
+        servers.add(MemcachedServer.start());
+        int port = MemcachedServer.freePort();
+        Files.createDirectories(install.root().resolve("etc"));
+        Files.writeString(config(install), KvproxyProcess.config(port, install.root().resolve("log"), "",
+                "[memcached]\nextension = memcached.jar\nhosts = master\n\n" + KvproxyProcess.cluster("master", servers)));
+        KvproxyProcess.Result start = install.run("start", "-c", config(install).toString());
+        assertEquals(0, start.exitCode(), start.output());
+        started.add(install.pidFileProcess().orElseThrow(() -> new IllegalStateException("no daemon after start: " + start.output())));
+        assertTrue(Await.until(Duration.ofSeconds(5), () -> log(install).contains("connected (worker")), "no backend connected:\n" + log(install));
+        return port;
+    }
+
+    private static Path config(SbinInstall install) {
+        return install.root().resolve("etc/test.ini");
+    }
+
+    private static String log(SbinInstall install) {
+        return read(install.root().resolve("log/kvproxy.log"));
+    }
+
+    private static String out(SbinInstall install) {
+        return "\nkvproxy.out:\n" + read(install.root().resolve("log/kvproxy.out"));
+    }
+
+    private static String tail(Path file) {
+        String text = read(file);
+        return text.substring(Math.max(0, text.length() - 2000));
+    }
+
+    private static String read(Path file) {
+        try {
+            return Files.exists(file) ? Files.readString(file) : "";
+        } catch (IOException e) {
+            return "<" + file + " unreadable: " + e + ">";
+        }
     }
 
     private static void signal(String name, long pid) throws Exception {

@@ -2,6 +2,7 @@ package io.kvproxy.it;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
@@ -24,8 +25,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The daemon's life as an operator sees it: stop (listener closed at once, what was left undone
- * counted) and signals (SIGUSR1/SIGUSR2 harmless, SIGHUP reopens the log). Real memcached servers, the
- * real jar, and for the signals the real control script, which launches the daemon as operators do.
+ * counted), signals (SIGUSR1/SIGUSR2 harmless, SIGHUP reopens the log), and sbin/kvproxy's pid check.
+ * Real memcached servers, the real jar, and for the signals and the pid file, the real control script.
  */
 @Timeout(120)
 class LifecycleIT {
@@ -163,6 +164,37 @@ class LifecycleIT {
         assertEquals(0, stop.exitCode(), stop.output());
         assertTrue(log(install).contains("kvproxy stopped after"), "the stop went elsewhere than the new log:\n" + log(install));
         assertFalse(Files.readString(rotated).contains("kvproxy stopped after"), "the moved log still gets lines");
+    }
+
+    @Test
+    void stopRefusesToKillAnotherProcessThePidFileNamesAndStartGoesAhead() throws Exception {
+        SbinInstall install = new SbinInstall(dir.resolve("root"));
+        startThroughSbin(install);
+        ProcessHandle daemon = started.get(0);
+        daemon.destroyForcibly();
+        assertTrue(Await.until(Duration.ofSeconds(10), () -> !daemon.isAlive()), "kill -9 did not end the daemon");
+        // Its pid file is left behind; say its pid now belongs to someone reading the log.
+        Path logFile = install.root().resolve("log/kvproxy.log");
+        ProcessHandle tail = new ProcessBuilder("tail", "-f", logFile.toString()).redirectOutput(ProcessBuilder.Redirect.DISCARD)
+                .start().toHandle();
+        started.add(tail);
+        Files.writeString(install.pidFile(), tail.pid() + "\n");
+
+        KvproxyProcess.Result stop = install.run("stop", "-c", config(install).toString());
+        assertNotEquals(0, stop.exitCode(), stop.output());
+        assertTrue(stop.output().contains("not killing it"), stop.output());
+        assertTrue(tail.isAlive(), "sbin/kvproxy stop killed the tail: " + stop.output());
+
+        KvproxyProcess.Result start = install.run("start", "-c", config(install).toString());
+        assertEquals(0, start.exitCode(), start.output());
+        assertTrue(start.output().contains("was stale"), start.output());
+        ProcessHandle second = install.pidFileProcess().orElseThrow();
+        started.add(second);
+        assertNotEquals(tail.pid(), second.pid());
+        KvproxyProcess.Result secondStop = install.run("stop", "-c", config(install).toString());
+        assertEquals(0, secondStop.exitCode(), secondStop.output());
+        assertTrue(Await.until(Duration.ofSeconds(5), () -> !second.isAlive()), "the restarted daemon did not stop");
+        assertTrue(tail.isAlive(), "sbin/kvproxy stop killed the tail");
     }
 
     /** Starts memcached and, with {@code sbin/kvproxy start}, the daemon over it; returns the daemon's port. */

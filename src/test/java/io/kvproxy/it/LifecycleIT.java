@@ -43,16 +43,27 @@ class LifecycleIT {
 
     @AfterEach
     void stop() throws Exception {
-        for (MemcachedServer server : servers) {
-            signal("CONT", server.pid());
+        // A server left stopped would take its SIGTERM only once resumed.
+        servers.forEach(server -> resume(server));
+        started.forEach(process -> assertTrue(end(process), "process " + process.pid() + " did not end"));
+        KvproxyProcess.stopAll(proxy, servers);
+    }
+
+    private static void resume(MemcachedServer server) {
+        try {
+            Signals.send("CONT", server.pid());
+        } catch (Exception e) {
+            throw new IllegalStateException("memcached " + server.pid() + " could not be resumed", e);
         }
-        if (proxy != null) {
-            proxy.close();
+    }
+
+    private static boolean end(ProcessHandle process) {
+        try {
+            return SbinInstall.end(process);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
         }
-        for (ProcessHandle process : started) {
-            assertTrue(SbinInstall.end(process), "process " + process.pid() + " did not end");
-        }
-        KvproxyProcess.stopAll(null, servers);
     }
 
     @Test
@@ -63,7 +74,7 @@ class LifecycleIT {
         // A long recv_timeout: the gets to the hung master stay in flight through the whole drain.
         proxy = KvproxyProcess.start(dir, port, KvproxyProcess.config(port, dir, "recv_timeout = 60000",
                 "[memcached]\nextension = memcached.jar\nhosts = master\n\n" + KvproxyProcess.cluster("master", servers)));
-        signal("STOP", master.pid());
+        Signals.send("STOP", master.pid());
         try (RawClient client = new RawClient(port)) {
             client.send("get a\r\nget b\r\nget c\r\n");
             assertTrue(Await.until(Duration.ofSeconds(5), () -> stat(port, "cmd_get") == 3), "the gets did not reach the proxy");
@@ -97,7 +108,7 @@ class LifecycleIT {
         proxy = KvproxyProcess.start(dir, port, KvproxyProcess.config(port, dir, "recv_timeout = 60000\nasync_size = 100000",
                 "[memcached]\nextension = memcached.jar\nhosts = master\nhosts_backup = backup\n\n"
                         + KvproxyProcess.cluster("master", List.of(master)) + KvproxyProcess.cluster("backup", List.of(backup))));
-        signal("STOP", backup.pid());
+        Signals.send("STOP", backup.pid());
         int writes = 20_000;
         int batch = 500;
         try (RawClient client = new RawClient(port)) {
@@ -133,7 +144,7 @@ class LifecycleIT {
         int port = startThroughSbin(install);
         long pid = started.get(0).pid();
         for (String name : List.of("USR1", "USR2")) {
-            signal(name, pid);
+            Signals.send(name, pid);
             assertTrue(Await.until(Duration.ofSeconds(5), () -> !started.get(0).isAlive() || log(install).contains("SIG" + name + " received")),
                     "no log line for SIG" + name);
             assertTrue(started.get(0).isAlive(), "SIG" + name + " stopped the daemon:\n" + log(install) + out(install));
@@ -155,7 +166,7 @@ class LifecycleIT {
         Path logFile = install.root().resolve("log/kvproxy.log");
         Path rotated = install.root().resolve("log/kvproxy.log.1");
         Files.move(logFile, rotated);
-        signal("HUP", started.get(0).pid());
+        Signals.send("HUP", started.get(0).pid());
         assertTrue(Await.until(Duration.ofSeconds(5), () -> log(install).contains("reopen the log file")),
                 "no new log file after SIGHUP; the moved one ends:\n" + tail(rotated) + out(install));
         assertTrue(started.get(0).isAlive(), "SIGHUP stopped the daemon");
@@ -234,10 +245,6 @@ class LifecycleIT {
         } catch (IOException e) {
             return "<" + file + " unreadable: " + e + ">";
         }
-    }
-
-    private static void signal(String name, long pid) throws Exception {
-        new ProcessBuilder("kill", "-" + name, Long.toString(pid)).inheritIO().start().waitFor();
     }
 
     /** Whether a new connect is refused now (rather than accepted, or left waiting). */

@@ -56,7 +56,8 @@ final class ProcessSignals {
         }
     }
 
-    private static void hangup(List<HangupStep> steps) {
+    /** Runs every step in order; one that fails is logged and does not keep the next from running. */
+    static void hangup(List<HangupStep> steps) {
         log.info("SIGHUP received: {} step(s)", steps.size());
         for (HangupStep step : steps) {
             try {

@@ -59,8 +59,7 @@ class ReplicationIT {
     private void startProxy(String kvproxyExtra, String extensionExtra) throws Exception {
         int port = MemcachedServer.freePort();
         // No test here waits for a timeout: a generous one keeps a loaded machine from failing replicas.
-        proxy = KvproxyProcess.start(dir, port, KvproxyProcess.config(port, dir, "recv_timeout = 2000
-" + kvproxyExtra,
+        proxy = KvproxyProcess.start(dir, port, KvproxyProcess.config(port, dir, "recv_timeout = 2000\n" + kvproxyExtra,
                 "[memcached]\nextension = memcached.jar\nhosts = master\nhosts_backup = backup\nsync_str = +\n"
                         + extensionExtra + "\n" + KvproxyProcess.cluster("master", master) + KvproxyProcess.cluster("backup", backup)));
     }

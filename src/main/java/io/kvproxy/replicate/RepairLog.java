@@ -51,6 +51,8 @@ public final class RepairLog {
     private byte[] keys = new byte[1024];
     private int keysUsed;
     private int entryCount;
+    /** Live entries by kind, so a driver can tell cheaply whether any of a kind waits. */
+    private final int[] countByKind = new int[KINDS.length];
     /** Entries created (some since removed): the next free index in the parallel arrays. */
     private int entriesCreated;
     private final boolean[] flushNeeded;
@@ -77,6 +79,21 @@ public final class RepairLog {
         return entryCount == 0 && !anyFlushNeeded();
     }
 
+    /** Live entries of {@code entryKind}. */
+    public int count(Kind entryKind) {
+        return countByKind[entryKind.ordinal()];
+    }
+
+    /** Whether some server waits to be flushed. */
+    public boolean anyFlushNeeded() {
+        for (boolean flag : flushNeeded) {
+            if (flag) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     /** Whether {@code entries} more entries (of up to {@code keyLength} bytes each) fit now. */
     public boolean hasRoom(int entries, int keyLength) {
         return entryCount + entries <= maxEntries && keyArenaRoom() >= (long) entries * keyLength;
@@ -93,7 +110,9 @@ public final class RepairLog {
         int found = find(serverIndex, h, source, offset, length);
         if (found >= 0) {
             if (kind[found] == Kind.STAND_IN.ordinal()) {
+                countByKind[kind[found]]--;
                 kind[found] = (byte) entryKind.ordinal();
+                countByKind[kind[found]]++;
             }
             if (repairState[found] == REPAIRING) {
                 // The delete in flight may come before what made this record: it must be sent again.
@@ -107,6 +126,7 @@ public final class RepairLog {
         int entry = newEntry(length);
         server[entry] = serverIndex;
         kind[entry] = (byte) entryKind.ordinal();
+        countByKind[entryKind.ordinal()]++;
         hash[entry] = h;
         for (int i = 0; i < length; i++) {
             keys[keyStart[entry] + i] = source.get(offset + i);
@@ -132,15 +152,6 @@ public final class RepairLog {
                 remove(e);
             }
         }
-    }
-
-    private boolean anyFlushNeeded() {
-        for (boolean flag : flushNeeded) {
-            if (flag) {
-                return true;
-            }
-        }
-        return false;
     }
 
     // --- iteration by entry index, for the repair driver ---
@@ -217,6 +228,7 @@ public final class RepairLog {
         }
         used[entry] = false;
         entryCount--;
+        countByKind[kind[entry]]--;
         int mask = table.length - 1;
         for (int slot = hash[entry] & mask; ; slot = (slot + 1) & mask) {
             if (table[slot] == entry + 1) {

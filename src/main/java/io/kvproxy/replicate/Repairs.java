@@ -123,9 +123,9 @@ public final class Repairs {
         }
     }
 
-    /** Whether {@link #tick} has anything to do now. */
+    /** Whether {@link #tick} may have something to do: replicas to repair or a server to flush. */
     public boolean hasWork() {
-        return !repairs.isEmpty();
+        return repairs.count(RepairLog.Kind.REPLICA) > 0 || repairs.anyFlushNeeded();
     }
 
     private boolean[] flushInFlight;

@@ -8,6 +8,7 @@ import io.kvproxy.net.Clock;
 import io.kvproxy.net.CpuAffinity;
 import io.kvproxy.net.HealthMonitor;
 import io.kvproxy.net.RejoinGateOverWorkers;
+import io.kvproxy.net.ServerProbe;
 import io.kvproxy.net.StopTally;
 import io.kvproxy.net.Worker;
 import io.kvproxy.net.WorkerContext;
@@ -91,9 +92,10 @@ public final class Daemon {
         for (int i = 0; i < settings.threadCount(); i++) {
             workers.add(new Worker(i, context, counters.get(i)));
         }
-        health = new HealthMonitor(topology, protocol, settings.failoverThreshold(),
-                TimeUnit.SECONDS.toMillis(settings.failoverIntervalSeconds()), settings.connectTimeoutMillis(),
-                settings.recvTimeoutMillis(), settings.maxPacketBytes(),
+        health = new HealthMonitor(topology, settings.failoverThreshold(),
+                TimeUnit.SECONDS.toMillis(settings.failoverIntervalSeconds()),
+                new ServerProbe(protocol, Clock.SYSTEM, settings.connectTimeoutMillis(), settings.recvTimeoutMillis(),
+                        settings.maxPacketBytes()),
                 new RejoinGateOverWorkers(workers, TimeUnit.MILLISECONDS.toNanos(
                         settings.connectTimeoutMillis() + 2L * settings.recvTimeoutMillis() + 100)));
         healthThread = new Thread(health, "kvproxy-health");

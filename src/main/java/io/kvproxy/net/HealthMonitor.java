@@ -2,17 +2,6 @@ package io.kvproxy.net;
 
 import io.kvproxy.route.ServerHealth;
 import io.kvproxy.route.Topology;
-import io.kvproxy.spi.Buffer;
-import io.kvproxy.spi.MalformedReplyException;
-import io.kvproxy.spi.PendingReply;
-import io.kvproxy.spi.Protocol;
-import io.kvproxy.spi.ReplyFramer;
-import java.io.IOException;
-import java.net.InetSocketAddress;
-import java.net.StandardSocketOptions;
-import java.nio.channels.SelectionKey;
-import java.nio.channels.Selector;
-import java.nio.channels.SocketChannel;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -38,14 +27,18 @@ public final class HealthMonitor implements Runnable {
     private static final Logger log = LoggerFactory.getLogger(HealthMonitor.class);
 
     private final Topology topology;
-    private final Protocol protocol;
     private final int threshold;
     private final long intervalMillis;
-    private final long connectTimeoutMillis;
-    private final long recvTimeoutMillis;
-    private final int maxPacketBytes;
+    private final Prober prober;
     private final RejoinGate gate;
     private volatile boolean stopped;
+
+    /** Asks one server whether it can serve. */
+    @FunctionalInterface
+    public interface Prober {
+        /** Null when the server answered a real request well and in time; else why not. */
+        String probe(String host, int port);
+    }
 
     /** Lets a server back in only once every worker is ready for it. */
     public interface RejoinGate {
@@ -56,15 +49,15 @@ public final class HealthMonitor implements Runnable {
         void finish(int server);
     }
 
-    public HealthMonitor(Topology topology, Protocol protocol, int threshold, long intervalMillis,
-                         long connectTimeoutMillis, long recvTimeoutMillis, int maxPacketBytes, RejoinGate gate) {
+    /**
+     * @param prober asks an out server whether it answers (see {@link ServerProbe})
+     * @param gate lets an answering server back in once every worker is ready for it
+     */
+    public HealthMonitor(Topology topology, int threshold, long intervalMillis, Prober prober, RejoinGate gate) {
         this.topology = topology;
-        this.protocol = protocol;
         this.threshold = threshold;
         this.intervalMillis = intervalMillis;
-        this.connectTimeoutMillis = connectTimeoutMillis;
-        this.recvTimeoutMillis = recvTimeoutMillis;
-        this.maxPacketBytes = maxPacketBytes;
+        this.prober = prober;
         this.gate = gate;
     }
 
@@ -100,20 +93,12 @@ public final class HealthMonitor implements Runnable {
                     log.warn("server {} ejected: {} consecutive failures (failover_threshold {})", health.address(), failures, threshold);
                 }
             } else {
-                String verdict = probe(topology.server(i).host(), topology.server(i).port());
-                if (verdict == null && !gate.prepare(i)) {
-                    verdict = "answered a probe, but not every worker could connect to it and repair it in time";
-                }
+                String verdict = prober.probe(topology.server(i).host(), topology.server(i).port());
                 if (verdict == null) {
-                    health.recordSuccess();
-                    health.setOnline(true);
-                    topology.rebuildRings();
-                    log.warn("server {} rejoined: answered a probe within {} ms, and every worker repaired it",
-                            health.address(), recvTimeoutMillis);
+                    letIn(i, health);
                 } else {
                     log.info("server {} stays out: {}", health.address(), verdict);
                 }
-                gate.finish(i);
             }
         }
         if (changed) {
@@ -121,56 +106,21 @@ public final class HealthMonitor implements Runnable {
         }
     }
 
-    /** Sends the protocol's probe; returns null when it was answered well and in time, else why not. */
-    private String probe(String host, int port) {
-        Buffer out = new Buffer(64, 4096);
-        Buffer in = new Buffer(256, maxPacketBytes + 64 * 1024);
-        protocol.writeProbe(out);
-        ReplyFramer framer = protocol.newReplyFramer(0);
-        boolean[] healthy = {false};
-        PendingReply receiver = protocol.newProbeReceiver(answered -> healthy[0] = answered);
-        try (SocketChannel channel = SocketChannel.open(); Selector selector = Selector.open()) {
-            channel.configureBlocking(false);
-            channel.setOption(StandardSocketOptions.TCP_NODELAY, true);
-            channel.connect(new InetSocketAddress(host, port));
-            SelectionKey key = channel.register(selector, SelectionKey.OP_CONNECT);
-            if (selector.select(connectTimeoutMillis) == 0 || !channel.finishConnect()) {
-                return "connect timed out";
+    /** The server answered: it rejoins once every worker has connected to it and repaired it. */
+    private void letIn(int server, ServerHealth health) {
+        try {
+            if (gate.prepare(server)) {
+                health.recordSuccess();
+                health.setOnline(true);
+                topology.rebuildRings();
+                log.warn("server {} rejoined: answered a probe in time, and every worker repaired it", health.address());
+            } else {
+                log.info("server {} stays out: answered a probe, but not every worker could connect to it and repair it in time",
+                        health.address());
             }
-            key.interestOps(SelectionKey.OP_WRITE);
-            long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(recvTimeoutMillis);
-            while (!out.isEmpty()) {
-                out.writeTo(channel);
-                if (!out.isEmpty() && selector.select(remainingMillis(deadline)) == 0) {
-                    return "probe not sent within recv_timeout";
-                }
-                selector.selectedKeys().clear();
-            }
-            key.interestOps(SelectionKey.OP_READ);
-            while (true) {
-                long wait = remainingMillis(deadline);
-                if (wait <= 0 || selector.select(wait) == 0) {
-                    return "no answer within recv_timeout (" + recvTimeoutMillis + " ms)";
-                }
-                selector.selectedKeys().clear();
-                if (in.readFrom(channel) < 0) {
-                    return "connection closed";
-                }
-                int length = framer.frame(in, receiver);
-                if (length > 0) {
-                    receiver.onReply(in, in.readIndex(), length);
-                    return healthy[0] ? null : "unexpected answer";
-                }
-            }
-        } catch (IOException e) {
-            return e.getMessage() != null ? e.getMessage() : e.getClass().getSimpleName();
-        } catch (MalformedReplyException e) {
-            return "unparseable answer: " + e.getMessage();
+        } finally {
+            gate.finish(server);
         }
     }
 
-    private static long remainingMillis(long deadlineNanos) {
-        long nanos = deadlineNanos - System.nanoTime();
-        return nanos <= 0 ? 0 : Math.max(1, TimeUnit.NANOSECONDS.toMillis(nanos));
-    }
 }

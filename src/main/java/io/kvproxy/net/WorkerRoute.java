@@ -1,14 +1,14 @@
 package io.kvproxy.net;
 
-import io.kvproxy.route.Cluster;
 import io.kvproxy.replicate.RepairLog;
+import io.kvproxy.route.Cluster;
 import io.kvproxy.route.Topology;
-import io.kvproxy.spi.Counter;
-import io.kvproxy.stats.WorkerCounters;
 import io.kvproxy.spi.Backend;
 import io.kvproxy.spi.Buffer;
 import io.kvproxy.spi.ClusterRole;
+import io.kvproxy.spi.Counter;
 import io.kvproxy.spi.Route;
+import io.kvproxy.stats.WorkerCounters;
 
 /**
  * {@link Route} for one worker: looks the key up on the shared ring of the cluster and returns this

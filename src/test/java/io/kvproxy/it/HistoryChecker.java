@@ -1,0 +1,279 @@
+package io.kvproxy.it;
+
+import io.kvproxy.it.History.KeyKind;
+import io.kvproxy.it.History.Kind;
+import io.kvproxy.it.History.Operation;
+import io.kvproxy.it.History.Outcome;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.function.ToIntFunction;
+
+/**
+ * Judges a {@link History.Snapshot} against the invariants of issue 11: no read returns a value older
+ * than a write of its key acknowledged before the read began; every reply belongs to its request; at the
+ * end the backup holds nothing its master does not, and an acknowledged delete left the key nowhere.
+ *
+ * <p>"Older" is the writer's sequence: each key has one writer, so its writes are totally ordered. A write
+ * with an unknown outcome (an error or no reply) may have applied at any time, so a value it wrote is
+ * allowed as long as it is not older than the last acknowledged write; a miss or an error is always
+ * allowed (data on a killed server is lost; the contract is about stale values, not durability).
+ */
+final class HistoryChecker {
+
+    enum Rule {
+        STALE_READ, FOREIGN_VALUE, COUNTER_BACKWARDS, UNANSWERED_OR_WRONG_REPLY, BACKUP_DIVERGES, DELETED_KEY_PRESENT,
+        ACCOUNTING
+    }
+
+    /** One broken invariant; {@code operation} is the offending one when there is one. */
+    record Violation(Rule rule, String key, String message, Operation operation) {
+    }
+
+    /** What one server held at the end: key → value, null for a miss. */
+    record ServerView(String name, Map<String, String> values) {
+    }
+
+    private final History.Snapshot history;
+    private final Map<String, List<Operation>> writesByKey = new HashMap<>();
+    private final Map<String, List<Operation>> readsByKey = new HashMap<>();
+    /** Per key, each set by the value it wrote (values are unique: "client-seq"). */
+    private final Map<String, Map<String, Operation>> setsByValue = new HashMap<>();
+    /** Per key, acknowledged writes by completion time, each with the largest seq acknowledged up to it. */
+    private final Map<String, TreeMap<Long, Operation>> lastAckedByTime = new HashMap<>();
+
+    HistoryChecker(History.Snapshot history) {
+        this.history = history;
+        for (Operation op : history.operations()) {
+            (op.isWrite() ? writesByKey : readsByKey).computeIfAbsent(op.key(), k -> new ArrayList<>()).add(op);
+            if (op.kind() == Kind.SET) {
+                setsByValue.computeIfAbsent(op.key(), k -> new HashMap<>()).putIfAbsent(op.value(), op);
+            }
+        }
+        for (Map.Entry<String, List<Operation>> entry : writesByKey.entrySet()) {
+            List<Operation> acked = new ArrayList<>(entry.getValue().stream().filter(Operation::isAcked).toList());
+            acked.sort(Comparator.comparingLong(Operation::completeNanos));
+            TreeMap<Long, Operation> latest = new TreeMap<>();
+            Operation best = null;
+            for (Operation op : acked) {
+                if (best == null || op.seq() > best.seq()) {
+                    best = op;
+                }
+                latest.put(op.completeNanos(), best);
+            }
+            lastAckedByTime.put(entry.getKey(), latest);
+            entry.getValue().sort(Comparator.comparingLong(Operation::seq));
+        }
+    }
+
+    /**
+     * Rules 1 and 2 over every read that completed before {@code horizonNanos} (during the run, reads so
+     * recent that their writer may not have recorded its write yet are left for later).
+     */
+    List<Violation> checkOperations(long horizonNanos) {
+        List<Violation> violations = new ArrayList<>();
+        for (History.Anomaly anomaly : history.anomalies()) {
+            violations.add(new Violation(Rule.UNANSWERED_OR_WRONG_REPLY, anomaly.key(), anomaly.client() + ": " + anomaly.what(), null));
+        }
+        for (History.KeySpec spec : history.keys().values()) {
+            if (spec.kind() != KeyKind.REGISTER) {
+                checkCounterAcks(spec, violations);
+            }
+            for (Operation read : readsByKey.getOrDefault(spec.key(), List.of())) {
+                if (read.outcome() == Outcome.VALUE && read.completeNanos() < horizonNanos) {
+                    Violation violation = spec.kind() == KeyKind.REGISTER ? judgeRegisterRead(read) : judgeCounterRead(spec, read);
+                    if (violation != null) {
+                        violations.add(violation);
+                    }
+                }
+            }
+        }
+        return violations;
+    }
+
+    /** The acknowledged write of {@code key} with the largest seq among those that completed before {@code nanos}. */
+    Operation lastAckedBefore(String key, long nanos) {
+        TreeMap<Long, Operation> latest = lastAckedByTime.get(key);
+        Map.Entry<Long, Operation> entry = latest == null ? null : latest.lowerEntry(nanos);
+        return entry == null ? null : entry.getValue();
+    }
+
+    private Violation judgeRegisterRead(Operation read) {
+        Operation source = writeOf(read.key(), read.value());
+        if (source == null || source.invokeNanos() > read.completeNanos()) {
+            return new Violation(Rule.FOREIGN_VALUE, read.key(), "read returned \"" + read.value()
+                    + "\", which no write of this key had sent by then", read);
+        }
+        Operation acked = lastAckedBefore(read.key(), read.invokeNanos());
+        if (acked != null && source.seq() < acked.seq()) {
+            return new Violation(Rule.STALE_READ, read.key(), "read returned \"" + read.value() + "\" (seq " + source.seq()
+                    + ") after " + describe(acked) + " was acknowledged", read);
+        }
+        return null;
+    }
+
+    private Violation judgeCounterRead(History.KeySpec spec, Operation read) {
+        long seen;
+        try {
+            seen = Long.parseUnsignedLong(read.value());
+        } catch (NumberFormatException e) {
+            return new Violation(Rule.FOREIGN_VALUE, read.key(), "counter read returned \"" + read.value() + "\"", read);
+        }
+        Operation acked = lastAckedBefore(read.key(), read.invokeNanos());
+        if (acked != null && behind(spec.kind(), seen, Long.parseUnsignedLong(acked.value()))) {
+            return new Violation(Rule.STALE_READ, read.key(), "counter read " + seen + " after " + describe(acked)
+                    + " was acknowledged", read);
+        }
+        return null;
+    }
+
+    /** Acknowledged counter values must move one way in seq order: a step back is an update applied to a stale copy. */
+    private void checkCounterAcks(History.KeySpec spec, List<Violation> violations) {
+        Operation previous = null;
+        for (Operation write : writesByKey.getOrDefault(spec.key(), List.of())) {
+            if (!write.isAcked()) {
+                continue;
+            }
+            if (previous != null && !behind(spec.kind(), Long.parseUnsignedLong(previous.value()), Long.parseUnsignedLong(write.value()))) {
+                violations.add(new Violation(Rule.COUNTER_BACKWARDS, spec.key(), describe(write) + " acknowledged after "
+                        + describe(previous) + ": the update was applied to an older copy", write));
+            }
+            previous = write;
+        }
+    }
+
+    /** Whether counter value {@code a} is older than {@code b} for a counter moving in {@code kind}'s direction. */
+    private static boolean behind(KeyKind kind, long a, long b) {
+        int order = Long.compareUnsigned(a, b);
+        return kind == KeyKind.COUNTER_UP ? order < 0 : order > 0;
+    }
+
+    private Operation writeOf(String key, String value) {
+        return setsByValue.getOrDefault(key, Map.of()).get(value);
+    }
+
+    /**
+     * Rule 3 on what every server held at the end (clients stopped, replication drained): a backup
+     * server holds nothing its master does not ({@code owner} gives the index of a key's master, backups
+     * lined up with it), and a key whose last acknowledged write is a delete is on no server unless a later
+     * write of unknown outcome put it there.
+     */
+    List<Violation> checkFinal(List<ServerView> masters, List<ServerView> backups, ToIntFunction<String> owner) {
+        List<Violation> violations = new ArrayList<>();
+        for (History.KeySpec spec : history.keys().values()) {
+            String key = spec.key();
+            int index = owner.applyAsInt(key);
+            String onMaster = masters.get(index).values().get(key);
+            String onBackup = backups.get(index).values().get(key);
+            if (onBackup != null && !onBackup.equals(onMaster)) {
+                violations.add(new Violation(Rule.BACKUP_DIVERGES, key, "backup " + backups.get(index).name() + " holds \""
+                        + onBackup + "\", master owner " + masters.get(index).name() + " holds " + quoted(onMaster), null));
+            }
+            Operation last = lastAcked(key);
+            if (last == null || last.kind() != Kind.DELETE) {
+                continue;
+            }
+            List<ServerView> all = new ArrayList<>(masters);
+            all.addAll(backups);
+            for (ServerView server : all) {
+                String value = server.values().get(key);
+                Operation source = value == null ? null : writeOf(key, value);
+                if (value != null && (source == null || source.seq() < last.seq())) {
+                    violations.add(new Violation(Rule.DELETED_KEY_PRESENT, key, server.name() + " still holds \"" + value
+                            + "\" after " + describe(last) + " was acknowledged", null));
+                }
+            }
+        }
+        return violations;
+    }
+
+    /** The acknowledged write of {@code key} with the largest seq, or null. */
+    Operation lastAcked(String key) {
+        Operation last = null;
+        for (Operation write : writesByKey.getOrDefault(key, List.of())) {
+            if (write.isAcked()) {
+                last = write;
+            }
+        }
+        return last;
+    }
+
+    /** Acknowledged writes, each of which the master accepted and so must have been taken for replication. */
+    long ackedWrites() {
+        return history.operations().stream().filter(Operation::isAcked).count();
+    }
+
+    /**
+     * Rule 4: {@code replication_accepted = replicated + replication_dropped + replication_failed +
+     * replication_in_flight}, and at least every acknowledged write was accepted for replication.
+     */
+    static List<Violation> checkAccounting(Map<String, Long> stats, long ackedWrites) {
+        List<Violation> violations = new ArrayList<>();
+        List<String> missing = new ArrayList<>();
+        for (String name : List.of("replication_accepted", "replicated", "replication_dropped", "replication_failed",
+                "replication_in_flight")) {
+            if (!stats.containsKey(name)) {
+                missing.add(name);
+            }
+        }
+        if (!missing.isEmpty()) {
+            violations.add(new Violation(Rule.ACCOUNTING, "-", "stats has no " + String.join(", ", missing), null));
+            return violations;
+        }
+        long accepted = stats.get("replication_accepted");
+        long accounted = stats.get("replicated") + stats.get("replication_dropped") + stats.get("replication_failed")
+                + stats.get("replication_in_flight");
+        if (accepted != accounted) {
+            violations.add(new Violation(Rule.ACCOUNTING, "-", "replication_accepted " + accepted
+                    + " != replicated + dropped + failed + in_flight = " + accounted + " " + stats, null));
+        }
+        if (accepted < ackedWrites) {
+            violations.add(new Violation(Rule.ACCOUNTING, "-", "replication_accepted " + accepted + " < " + ackedWrites
+                    + " acknowledged writes", null));
+        }
+        return violations;
+    }
+
+    /** A violation with the seed and its key's history as a compact table, the offending row marked. */
+    String report(Violation violation, long seed) {
+        StringBuilder text = new StringBuilder();
+        text.append(violation.rule()).append(" key=").append(violation.key()).append(" seed=").append(seed).append(": ")
+                .append(violation.message()).append('\n');
+        List<Operation> ops = new ArrayList<>(writesByKey.getOrDefault(violation.key(), List.of()));
+        ops.addAll(readsByKey.getOrDefault(violation.key(), List.of()));
+        if (ops.isEmpty()) {
+            return text.toString();
+        }
+        ops.sort(Comparator.comparingLong(Operation::invokeNanos));
+        long until = violation.operation() != null ? violation.operation().completeNanos() : Long.MAX_VALUE;
+        List<Operation> shown = ops.stream().filter(op -> op.invokeNanos() <= until).toList();
+        int from = Math.max(0, shown.size() - 24);
+        text.append(String.format("    %-10s %-6s %6s %-22s %10s %10s %s%n", "client", "op", "seq", "value", "invoke_ms",
+                "done_ms", "outcome"));
+        if (from > 0) {
+            text.append("    … ").append(from).append(" earlier operations\n");
+        }
+        for (Operation op : shown.subList(from, shown.size())) {
+            text.append(String.format("  %s %-10s %-6s %6s %-22s %10.1f %10.1f %s%n", op == violation.operation() ? ">" : " ",
+                    op.client(), op.kind(), op.isWrite() ? Long.toString(op.seq()) : "", op.value() == null ? "-" : op.value(),
+                    millis(op.invokeNanos()), millis(op.completeNanos()), op.outcome()));
+        }
+        return text.toString();
+    }
+
+    private double millis(long nanos) {
+        return (nanos - history.startNanos()) / 1e6;
+    }
+
+    private String describe(Operation write) {
+        return write.client() + "'s " + write.kind() + (write.value() != null ? " \"" + write.value() + "\"" : "") + " (seq "
+                + write.seq() + ", done at " + String.format("%.1f", millis(write.completeNanos())) + " ms)";
+    }
+
+    private static String quoted(String value) {
+        return value == null ? "nothing" : "\"" + value + "\"";
+    }
+}

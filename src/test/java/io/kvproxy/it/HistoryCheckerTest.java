@@ -1,0 +1,155 @@
+package io.kvproxy.it;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.kvproxy.it.History.KeyKind;
+import io.kvproxy.it.History.Kind;
+import io.kvproxy.it.History.Operation;
+import io.kvproxy.it.History.Outcome;
+import io.kvproxy.it.HistoryChecker.Rule;
+import io.kvproxy.it.HistoryChecker.ServerView;
+import io.kvproxy.it.HistoryChecker.Violation;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/** The checker on hand-made histories; times are in milliseconds for readability. */
+@Timeout(10)
+class HistoryCheckerTest {
+
+    private final History history = new History(0);
+
+    HistoryCheckerTest() {
+        history.declare("k", KeyKind.REGISTER, "w");
+        history.declare("n", KeyKind.COUNTER_UP, "w");
+        history.declare("d", KeyKind.COUNTER_DOWN, "w");
+    }
+
+    private void op(Kind kind, String key, long seq, String value, long invokeMillis, long doneMillis, Outcome outcome) {
+        history.record(new Operation(kind == Kind.READ ? "r" : "w", kind, key, seq, value, invokeMillis * 1_000_000,
+                doneMillis * 1_000_000, outcome));
+    }
+
+    private List<Violation> violations() {
+        return new HistoryChecker(history.snapshot()).checkOperations(Long.MAX_VALUE);
+    }
+
+    private static List<Rule> rules(List<Violation> violations) {
+        return violations.stream().map(Violation::rule).toList();
+    }
+
+    @Test
+    void aReadOfAnOlderValueAfterANewerWriteWasAcknowledgedIsStale() {
+        op(Kind.SET, "k", 1, "w-1", 0, 1, Outcome.ACK);
+        op(Kind.SET, "k", 2, "w-2", 2, 3, Outcome.ACK);
+        op(Kind.READ, "k", 0, "w-1", 4, 5, Outcome.VALUE);
+        List<Violation> violations = violations();
+        assertEquals(List.of(Rule.STALE_READ), rules(violations));
+        String report = new HistoryChecker(history.snapshot()).report(violations.get(0), 42);
+        assertTrue(report.contains("seed=42") && report.contains("> r ") && report.contains("w-2"), report);
+    }
+
+    @Test
+    void aReadConcurrentWithTheNewerWriteMayStillSeeTheOlderValue() {
+        op(Kind.SET, "k", 1, "w-1", 0, 1, Outcome.ACK);
+        op(Kind.SET, "k", 2, "w-2", 2, 6, Outcome.ACK);
+        op(Kind.READ, "k", 0, "w-1", 4, 5, Outcome.VALUE);
+        op(Kind.READ, "k", 0, null, 7, 8, Outcome.MISS);
+        op(Kind.READ, "k", 0, null, 7, 8, Outcome.ERROR);
+        assertEquals(List.of(), violations());
+    }
+
+    @Test
+    void aValueSeenAfterAnAcknowledgedDeleteIsStale() {
+        op(Kind.SET, "k", 1, "w-1", 0, 1, Outcome.ACK);
+        op(Kind.DELETE, "k", 2, null, 2, 3, Outcome.ACK);
+        op(Kind.READ, "k", 0, "w-1", 4, 5, Outcome.VALUE);
+        assertEquals(List.of(Rule.STALE_READ), rules(violations()));
+    }
+
+    @Test
+    void aValueOfAnUnknownOutcomeWriteNewerThanTheAcknowledgedOneIsLegitimate() {
+        op(Kind.SET, "k", 1, "w-1", 0, 1, Outcome.ACK);
+        op(Kind.SET, "k", 2, "w-2", 2, 3, Outcome.NO_REPLY);
+        op(Kind.READ, "k", 0, "w-2", 10, 11, Outcome.VALUE);
+        op(Kind.DELETE, "k", 3, null, 12, 13, Outcome.ACK);
+        op(Kind.SET, "k", 4, "w-4", 14, 15, Outcome.ERROR);
+        op(Kind.READ, "k", 0, "w-4", 20, 21, Outcome.VALUE);
+        assertEquals(List.of(), violations());
+    }
+
+    @Test
+    void anUnknownOutcomeWriteOlderThanTheAcknowledgedOneExcusesNothing() {
+        op(Kind.SET, "k", 1, "w-1", 0, 1, Outcome.ERROR);
+        op(Kind.SET, "k", 2, "w-2", 2, 3, Outcome.ACK);
+        op(Kind.READ, "k", 0, "w-1", 4, 5, Outcome.VALUE);
+        assertEquals(List.of(Rule.STALE_READ), rules(violations()));
+    }
+
+    @Test
+    void aValueNoWriteOfTheKeySentIsAnotherRequestsReply() {
+        op(Kind.SET, "k", 1, "w-1", 5, 6, Outcome.ACK);
+        op(Kind.READ, "k", 0, "x-7", 0, 1, Outcome.VALUE);
+        op(Kind.READ, "k", 0, "w-1", 0, 1, Outcome.VALUE); // before the set was sent
+        op(Kind.READ, "n", 0, "w-1", 0, 1, Outcome.VALUE);
+        assertEquals(List.of(Rule.FOREIGN_VALUE, Rule.FOREIGN_VALUE, Rule.FOREIGN_VALUE), rules(violations()));
+    }
+
+    @Test
+    void countersMayOnlyMoveTheirWayAfterAnAcknowledgement() {
+        op(Kind.INCR, "n", 1, "5", 0, 1, Outcome.ACK);
+        op(Kind.INCR, "n", 2, null, 2, 3, Outcome.NO_REPLY);
+        op(Kind.READ, "n", 0, "6", 4, 5, Outcome.VALUE);
+        op(Kind.READ, "n", 0, "4", 4, 5, Outcome.VALUE);
+        op(Kind.INCR, "n", 3, "3", 6, 7, Outcome.ACK);
+        op(Kind.DECR, "d", 1, "100", 0, 1, Outcome.ACK);
+        op(Kind.READ, "d", 0, "101", 4, 5, Outcome.VALUE);
+        assertEquals(List.of(Rule.COUNTER_BACKWARDS, Rule.STALE_READ, Rule.STALE_READ), rules(violations()));
+    }
+
+    @Test
+    void readsTooRecentForTheirWriteToBeRecordedWaitForALaterCheck() {
+        op(Kind.READ, "k", 0, "w-1", 10, 11, Outcome.VALUE);
+        assertEquals(List.of(), new HistoryChecker(history.snapshot()).checkOperations(5_000_000));
+    }
+
+    @Test
+    void aWireAnomalyIsAViolationByItself() {
+        history.anomaly("h", "k", "3 of 5 requests answered before the connection closed");
+        assertEquals(List.of(Rule.UNANSWERED_OR_WRONG_REPLY), rules(violations()));
+    }
+
+    @Test
+    void aLostDeleteLeavesTheKeyOnAServerAndTheBackupMustMirrorItsMaster() {
+        history.declare("j", KeyKind.REGISTER, "w");
+        history.declare("u", KeyKind.REGISTER, "w");
+        op(Kind.SET, "k", 1, "w-1", 0, 1, Outcome.ACK);
+        op(Kind.DELETE, "k", 2, null, 2, 3, Outcome.ACK);
+        op(Kind.SET, "j", 1, "w-j1", 0, 1, Outcome.ACK);
+        op(Kind.SET, "j", 2, "w-j2", 2, 3, Outcome.ACK);
+        op(Kind.DELETE, "u", 1, null, 0, 1, Outcome.ACK);
+        op(Kind.SET, "u", 2, "w-u2", 2, 3, Outcome.NO_REPLY); // a later unknown write explains u being there
+        Map<String, String> master0 = new HashMap<>(Map.of("j", "w-j2", "u", "w-u2"));
+        Map<String, String> master1 = new HashMap<>(Map.of("k", "w-1")); // a copy left on another master
+        Map<String, String> backup0 = new HashMap<>(Map.of("j", "w-j1", "u", "w-u2"));
+        HistoryChecker checker = new HistoryChecker(history.snapshot());
+        List<Violation> violations = checker.checkFinal(List.of(new ServerView("m0", master0), new ServerView("m1", master1)),
+                List.of(new ServerView("b0", backup0), new ServerView("b1", Map.of())), key -> 0);
+        assertEquals(List.of(Rule.DELETED_KEY_PRESENT, Rule.BACKUP_DIVERGES), rules(violations), violations.toString());
+    }
+
+    @Test
+    void accountingMustAddUpAndCoverEveryAcknowledgedWrite() {
+        assertEquals(List.of(Rule.ACCOUNTING), rules(HistoryChecker.checkAccounting(Map.of("replicated", 3L), 0)));
+        Map<String, Long> stats = Map.of("replication_accepted", 10L, "replicated", 6L, "replication_dropped", 1L,
+                "replication_failed", 2L, "replication_in_flight", 1L);
+        assertEquals(List.of(), HistoryChecker.checkAccounting(stats, 10));
+        assertEquals(List.of(Rule.ACCOUNTING), rules(HistoryChecker.checkAccounting(stats, 11)));
+        Map<String, Long> unbalanced = new HashMap<>(stats);
+        unbalanced.put("replicated", 5L);
+        assertEquals(List.of(Rule.ACCOUNTING), rules(HistoryChecker.checkAccounting(unbalanced, 0)));
+    }
+}

@@ -11,7 +11,7 @@ import java.util.List;
 /** Building binary request packets and reading reply packets, for raw-socket tests. */
 final class BinaryPackets {
 
-    static final int GET = 0x00, SET = 0x01, DELETE = 0x04, INCREMENT = 0x05, QUIT = 0x07, FLUSH = 0x08, GETQ = 0x09,
+    static final int GET = 0x00, SET = 0x01, DELETE = 0x04, INCREMENT = 0x05, DECREMENT = 0x06, QUIT = 0x07, FLUSH = 0x08, GETQ = 0x09,
             NOOP = 0x0a, GETK = 0x0c, GETKQ = 0x0d, APPENDQ = 0x19, SETQ = 0x11, DELETEQ = 0x14, INCREMENTQ = 0x15;
     /** Reply status: the key is not there. */
     static final int KEY_NOT_FOUND = 0x0001;

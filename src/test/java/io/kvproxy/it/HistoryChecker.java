@@ -237,27 +237,45 @@ final class HistoryChecker {
         return violations;
     }
 
-    /** A violation with the seed and its key's history as a compact table, the offending row marked. */
+    /**
+     * A violation with the seed and its key's history as a compact table: the writes and the reads that
+     * returned a value (misses and errors say nothing), the last ones before the violation plus the writes
+     * it names, the offending row marked.
+     */
     String report(Violation violation, long seed) {
         StringBuilder text = new StringBuilder();
         text.append(violation.rule()).append(" key=").append(violation.key()).append(" seed=").append(seed).append(": ")
                 .append(violation.message()).append('\n');
-        List<Operation> ops = new ArrayList<>(writesByKey.getOrDefault(violation.key(), List.of()));
-        ops.addAll(readsByKey.getOrDefault(violation.key(), List.of()));
-        if (ops.isEmpty()) {
+        Operation offending = violation.operation();
+        long until = offending != null ? offending.completeNanos() : Long.MAX_VALUE;
+        List<Operation> telling = new ArrayList<>(writesByKey.getOrDefault(violation.key(), List.of()));
+        readsByKey.getOrDefault(violation.key(), List.of()).stream().filter(op -> op.outcome() == Outcome.VALUE).forEach(telling::add);
+        telling.removeIf(op -> op.invokeNanos() > until);
+        if (telling.isEmpty()) {
             return text.toString();
         }
-        ops.sort(Comparator.comparingLong(Operation::invokeNanos));
-        long until = violation.operation() != null ? violation.operation().completeNanos() : Long.MAX_VALUE;
-        List<Operation> shown = ops.stream().filter(op -> op.invokeNanos() <= until).toList();
-        int from = Math.max(0, shown.size() - 24);
-        text.append(String.format("    %-10s %-6s %6s %-22s %10s %10s %s%n", "client", "op", "seq", "value", "invoke_ms",
-                "done_ms", "outcome"));
-        if (from > 0) {
-            text.append("    … ").append(from).append(" earlier operations\n");
+        telling.sort(Comparator.comparingLong(Operation::invokeNanos));
+        List<Operation> shown = new ArrayList<>(telling.subList(Math.max(0, telling.size() - 12), telling.size()));
+        if (offending != null) {
+            Operation named = offending.isWrite() ? null : writeOf(offending.key(), offending.value());
+            Operation acked = lastAckedBefore(offending.key(), offending.invokeNanos());
+            for (Operation op : new Operation[] {named, acked, offending}) {
+                if (op != null && !shown.contains(op)) {
+                    shown.add(op);
+                }
+            }
         }
-        for (Operation op : shown.subList(from, shown.size())) {
-            text.append(String.format("  %s %-10s %-6s %6s %-22s %10.1f %10.1f %s%n", op == violation.operation() ? ">" : " ",
+        shown.sort(Comparator.comparingLong(Operation::invokeNanos));
+        text.append(String.format("    %-7s %-6s %7s %-22s %10s %10s %s%n", "client", "op", "seq", "value", "invoke_ms",
+                "done_ms", "outcome"));
+        int previous = -1;
+        for (Operation op : shown) {
+            int index = telling.indexOf(op);
+            if (index > previous + 1) {
+                text.append("    … ").append(index - previous - 1).append(" more\n");
+            }
+            previous = index;
+            text.append(String.format("  %s %-7s %-6s %7s %-22s %10.1f %10.1f %s%n", op == offending ? ">" : " ",
                     op.client(), op.kind(), op.isWrite() ? Long.toString(op.seq()) : "", op.value() == null ? "-" : op.value(),
                     millis(op.invokeNanos()), millis(op.completeNanos()), op.outcome()));
         }

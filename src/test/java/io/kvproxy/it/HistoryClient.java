@@ -1,0 +1,190 @@
+package io.kvproxy.it;
+
+import io.kvproxy.it.History.KeyKind;
+import io.kvproxy.it.History.KeySpec;
+import io.kvproxy.it.History.Kind;
+import io.kvproxy.it.History.Operation;
+import io.kvproxy.it.History.Outcome;
+import java.io.BufferedInputStream;
+import java.io.EOFException;
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+/**
+ * One client of a history run, on its own thread and connection(s): it writes only the keys it owns
+ * (so their writes are ordered by its {@link #nextSeq() sequence}), reads any key, and records every
+ * operation and every wire anomaly in the {@link History}. Subclasses speak one protocol style each.
+ */
+abstract class HistoryClient implements Runnable {
+
+    /** How long a reply may take before it counts as never answered: recv_timeout is 200 ms. */
+    static final int REPLY_TIMEOUT_MILLIS = 5000;
+    /** Counter resets start at seq × this, above anything the increments since the last reset reached. */
+    static final long COUNTER_EPOCH = 1_000_000_000L;
+    /** Decrementing counters count down from here. */
+    static final long COUNTER_DOWN_TOP = 9_000_000_000_000_000_000L;
+
+    final String name;
+    final History history;
+    final Random random;
+    final List<KeySpec> ownKeys;
+    final List<String> allKeys;
+    final int port;
+    final AtomicBoolean running;
+    private long seq;
+
+    HistoryClient(String name, History history, long seed, List<KeySpec> ownKeys, List<String> allKeys, int port,
+                  AtomicBoolean running) {
+        this.name = name;
+        this.history = history;
+        this.random = new Random(seed);
+        this.ownKeys = ownKeys;
+        this.allKeys = allKeys;
+        this.port = port;
+        this.running = running;
+    }
+
+    long nextSeq() {
+        return ++seq;
+    }
+
+    String valueFor(long writeSeq) {
+        return name + "-" + writeSeq;
+    }
+
+    /** The value a reset of a counter at {@code writeSeq} stores: later resets are always further along. */
+    static long counterBase(KeyKind kind, long writeSeq) {
+        return kind == KeyKind.COUNTER_UP ? writeSeq * COUNTER_EPOCH : COUNTER_DOWN_TOP - writeSeq * COUNTER_EPOCH;
+    }
+
+    /** {@code count} distinct random keys of the whole key space. */
+    List<String> randomKeys(int count) {
+        List<String> keys = new ArrayList<>();
+        while (keys.size() < count) {
+            String key = allKeys.get(random.nextInt(allKeys.size()));
+            if (!keys.contains(key)) {
+                keys.add(key);
+            }
+        }
+        return keys;
+    }
+
+    KeySpec randomOwnKey() {
+        return ownKeys.get(random.nextInt(ownKeys.size()));
+    }
+
+    void record(Kind kind, String key, long writeSeq, String value, long invokeNanos, Outcome outcome) {
+        history.record(new Operation(name, kind, key, writeSeq, value, invokeNanos, System.nanoTime(), outcome));
+    }
+
+    /** The reads of a multi-get: a value per hit, a miss per key absent, or an error for every key. */
+    void recordMultiGet(List<String> keys, Map<String, String> hits, long invokeNanos) {
+        long done = System.nanoTime();
+        for (String key : keys) {
+            String value = hits == null ? null : hits.get(key);
+            Outcome outcome = hits == null ? Outcome.ERROR : value == null ? Outcome.MISS : Outcome.VALUE;
+            history.record(new Operation(name, Kind.READ, key, 0, value, invokeNanos, done, outcome));
+        }
+    }
+
+    static Socket connect(int port) throws IOException {
+        Socket socket = new Socket();
+        socket.connect(new InetSocketAddress("127.0.0.1", port), 2000);
+        socket.setSoTimeout(REPLY_TIMEOUT_MILLIS);
+        socket.setTcpNoDelay(true);
+        return socket;
+    }
+
+    /** Closes a connection the client is done with; a failure to close is the test's, not the proxy's. */
+    void close(Socket socket) {
+        if (socket == null) {
+            return;
+        }
+        try {
+            socket.close();
+        } catch (IOException e) {
+            System.err.println(name + ": closing a connection failed: " + e);
+        }
+    }
+
+    /** A reply that belongs to no request: the client stops trusting the connection. */
+    static final class WrongReply extends IOException {
+        WrongReply(String what) {
+            super(what);
+        }
+    }
+
+    /** Text replies line by line: memcached's CRLF lines and VALUE data blocks. */
+    static final class TextReplies {
+        private final InputStream in;
+
+        TextReplies(InputStream in) {
+            this.in = new BufferedInputStream(in, 16 * 1024);
+        }
+
+        String line() throws IOException {
+            StringBuilder line = new StringBuilder();
+            while (true) {
+                int b = in.read();
+                if (b < 0) {
+                    throw new EOFException("connection closed" + (line.length() > 0 ? " mid-line: " + line : ""));
+                }
+                if (b == '\n' && line.length() > 0 && line.charAt(line.length() - 1) == '\r') {
+                    line.setLength(line.length() - 1);
+                    return line.toString();
+                }
+                line.append((char) b);
+            }
+        }
+
+        String data(int length) throws IOException {
+            byte[] bytes = in.readNBytes(length + 2);
+            if (bytes.length < length + 2 || bytes[length] != '\r' || bytes[length + 1] != '\n') {
+                throw new WrongReply("data block of " + length + " bytes cut short or not CRLF-terminated");
+            }
+            return new String(bytes, 0, length, StandardCharsets.ISO_8859_1);
+        }
+
+        /** Whether the peer closed the connection now (no byte left). */
+        boolean atEnd() throws IOException {
+            return in.read() < 0;
+        }
+
+        /**
+         * The reply to {@code get keys…}: key → value for each hit, or null for an error reply. A VALUE
+         * for a key not asked, or out of the order asked, is a reply to another request.
+         */
+        Map<String, String> multiGet(List<String> keys) throws IOException {
+            Map<String, String> hits = new LinkedHashMap<>();
+            String line = line();
+            if (line.startsWith("SERVER_ERROR ")) {
+                return null;
+            }
+            int next = 0;
+            while (!line.equals("END")) {
+                String[] words = line.split(" ");
+                if (words.length < 4 || !words[0].equals("VALUE")) {
+                    throw new WrongReply("get " + keys + " answered \"" + line + "\"");
+                }
+                int at = keys.subList(next, keys.size()).indexOf(words[1]);
+                if (at < 0) {
+                    throw new WrongReply("get " + keys + " answered a VALUE for " + words[1] + (keys.contains(words[1])
+                            ? " out of order" : ", a key not asked"));
+                }
+                next += at + 1;
+                hits.put(words[1], data(Integer.parseInt(words[3])));
+                line = line();
+            }
+            return hits;
+        }
+    }
+}

@@ -12,7 +12,6 @@ import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * A binary-protocol client over a raw socket: per write, a few SET / DELETE / INCREMENT / DECREMENT
@@ -31,13 +30,12 @@ final class BinaryHistoryClient extends HistoryClient {
     /** Requests of the current batch whose reply (or, for a quiet one, the lack of it) is recorded. */
     private int settled;
 
-    BinaryHistoryClient(String name, History history, long seed, List<KeySpec> ownKeys, List<String> allKeys, int port,
-                        AtomicBoolean running) {
-        super(name, history, seed, ownKeys, allKeys, port, running);
+    BinaryHistoryClient(String name, long seed, List<KeySpec> ownKeys, Run run) {
+        super(name, seed, ownKeys, run);
     }
 
     @Override
-    public void run() {
+    void runBatches() {
         Socket socket = null;
         while (running.get()) {
             List<Request> batch = plan();

@@ -156,9 +156,9 @@ final class HistoryChecker {
     }
 
     /**
-     * Rule 3 on what every server held at the end (clients stopped, replication drained): a backup
-     * server holds nothing its master does not ({@code owner} gives the index of a key's master, backups
-     * lined up with it), and a key whose last acknowledged write is a delete is on no server unless a later
+     * Rule 3 on what every server held at the end (clients stopped, replication drained): no backup
+     * server holds a value of a key that the key's master does not ({@code owner} gives the index of the
+     * master, backups lined up with it: a copy on another backup server is a stray nothing will clean), and a key whose last acknowledged write is a delete is on no server unless a later
      * write of unknown outcome put it there.
      */
     List<Violation> checkFinal(List<ServerView> masters, List<ServerView> backups, ToIntFunction<String> owner) {
@@ -167,10 +167,13 @@ final class HistoryChecker {
             String key = spec.key();
             int index = owner.applyAsInt(key);
             String onMaster = masters.get(index).values().get(key);
-            String onBackup = backups.get(index).values().get(key);
-            if (onBackup != null && !onBackup.equals(onMaster)) {
-                violations.add(new Violation(Rule.BACKUP_DIVERGES, key, "backup " + backups.get(index).name() + " holds \""
-                        + onBackup + "\", master owner " + masters.get(index).name() + " holds " + quoted(onMaster), null));
+            for (ServerView backup : backups) {
+                String onBackup = backup.values().get(key);
+                if (onBackup != null && !onBackup.equals(onMaster)) {
+                    violations.add(new Violation(Rule.BACKUP_DIVERGES, key, (backup == backups.get(index) ? "backup " : "backup (not the owner) ")
+                            + backup.name() + " holds \"" + onBackup + "\", master owner " + masters.get(index).name() + " holds "
+                            + quoted(onMaster), null));
+                }
             }
             Operation last = lastAcked(key);
             if (last == null || last.kind() != Kind.DELETE) {

@@ -42,16 +42,33 @@ abstract class HistoryClient implements Runnable {
     final AtomicBoolean running;
     private long seq;
 
-    HistoryClient(String name, History history, long seed, List<KeySpec> ownKeys, List<String> allKeys, int port,
-                  AtomicBoolean running) {
+    /** What every client of one run shares: the history, the key space, the proxy's port, and the stop flag. */
+    record Run(History history, List<String> allKeys, int port, AtomicBoolean running) {
+    }
+
+    HistoryClient(String name, long seed, List<KeySpec> ownKeys, Run run) {
         this.name = name;
-        this.history = history;
+        this.history = run.history();
         this.random = new Random(seed);
         this.ownKeys = ownKeys;
-        this.allKeys = allKeys;
-        this.port = port;
-        this.running = running;
+        this.allKeys = run.allKeys();
+        this.port = run.port();
+        this.running = run.running();
     }
+
+    /** Runs batches until the run stops; an exception that escapes them is recorded, never lost with the thread. */
+    @Override
+    public final void run() {
+        try {
+            runBatches();
+        } catch (RuntimeException e) {
+            e.printStackTrace();
+            history.anomaly(name, "-", "client stopped by " + e + " (a reply it could not take, or the test's own mistake)");
+        }
+    }
+
+    /** The client's loop: batch after batch while {@link #running} holds, reconnecting after a failure. */
+    abstract void runBatches();
 
     long nextSeq() {
         return ++seq;
@@ -154,6 +171,16 @@ abstract class HistoryClient implements Runnable {
             return new String(bytes, 0, length, StandardCharsets.ISO_8859_1);
         }
 
+        /** The length a VALUE line announces. */
+        static int dataLength(String valueLine) throws WrongReply {
+            String[] words = valueLine.split(" ");
+            try {
+                return Integer.parseInt(words[3]);
+            } catch (RuntimeException e) {
+                throw new WrongReply("bad VALUE line \"" + valueLine + "\"");
+            }
+        }
+
         /** Whether the peer closed the connection now (no byte left). */
         boolean atEnd() throws IOException {
             return in.read() < 0;
@@ -181,7 +208,7 @@ abstract class HistoryClient implements Runnable {
                             ? " out of order" : ", a key not asked"));
                 }
                 next += at + 1;
-                hits.put(words[1], data(Integer.parseInt(words[3])));
+                hits.put(words[1], data(dataLength(line)));
                 line = line();
             }
             return hits;

@@ -10,7 +10,6 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * A text client whose writes are all {@code noreply}: each batch of noreply sets and deletes of its own
@@ -24,13 +23,12 @@ final class NoreplyHistoryClient extends HistoryClient {
     private record Write(Kind kind, String key, long seq, String value) {
     }
 
-    NoreplyHistoryClient(String name, History history, long seed, List<KeySpec> ownKeys, List<String> allKeys, int port,
-                         AtomicBoolean running) {
-        super(name, history, seed, ownKeys, allKeys, port, running);
+    NoreplyHistoryClient(String name, long seed, List<KeySpec> ownKeys, Run run) {
+        super(name, seed, ownKeys, run);
     }
 
     @Override
-    public void run() {
+    void runBatches() {
         Socket socket = null;
         TextReplies replies = null;
         while (running.get()) {
@@ -99,7 +97,7 @@ final class NoreplyHistoryClient extends HistoryClient {
             lines.add(line);
             String[] words = line.split(" ");
             if (words[0].equals("VALUE") && words.length >= 4) {
-                data.put(lines.size() - 1, replies.data(Integer.parseInt(words[3])));
+                data.put(lines.size() - 1, replies.data(TextReplies.dataLength(line)));
             }
         }
         if (lines.isEmpty()) {

@@ -13,7 +13,6 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * A text-protocol client over a raw socket. {@link Mode#PIPELINING} keeps one connection and sends a few
@@ -33,14 +32,13 @@ final class TextHistoryClient extends HistoryClient {
     /** Counters whose incr/decr found no key: the next write of each stores a new base with add. */
     private final Set<String> needsReset = new HashSet<>();
 
-    TextHistoryClient(String name, Mode mode, History history, long seed, List<KeySpec> ownKeys, List<String> allKeys,
-                      int port, AtomicBoolean running) {
-        super(name, history, seed, ownKeys, allKeys, port, running);
+    TextHistoryClient(String name, Mode mode, long seed, List<KeySpec> ownKeys, Run run) {
+        super(name, seed, ownKeys, run);
         this.mode = mode;
     }
 
     @Override
-    public void run() {
+    void runBatches() {
         Socket socket = null;
         TextReplies replies = null;
         while (running.get()) {

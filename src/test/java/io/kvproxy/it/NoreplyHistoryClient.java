@@ -66,7 +66,11 @@ final class NoreplyHistoryClient extends HistoryClient {
                 }
                 invoke = System.nanoTime();
                 socket.getOutputStream().write(wire.toString().getBytes(StandardCharsets.ISO_8859_1));
-                hits = readSyncPoint(replies, readKeys);
+                SyncPoint syncPoint = readSyncPoint(replies, readKeys);
+                if (!syncPoint.noreplyAnswers().isEmpty()) {
+                    history.anomaly(name, readKeys.get(0), "replies to noreply requests: " + syncPoint.noreplyAnswers());
+                }
+                hits = syncPoint.hits();
             } catch (IOException e) {
                 history.anomaly(name, readKeys.get(0), "noreply batch's sync point (get " + readKeys + ") got no reply: " + e);
                 for (Write write : writes) {
@@ -89,8 +93,12 @@ final class NoreplyHistoryClient extends HistoryClient {
         close(socket);
     }
 
-    /** The get's reply (null for an error) from the lines up to VERSION; earlier lines are anomalies. */
-    private Map<String, String> readSyncPoint(TextReplies replies, List<String> keys) throws IOException {
+    /** The sync point's get: its hits (null for an error reply), and the lines before it that answered noreply requests. */
+    record SyncPoint(Map<String, String> hits, List<String> noreplyAnswers) {
+    }
+
+    /** Reads up to the VERSION line: the get's reply is at the end, anything before it answered a noreply request. */
+    static SyncPoint readSyncPoint(TextReplies replies, List<String> keys) throws IOException {
         List<String> lines = new ArrayList<>();
         Map<Integer, String> data = new HashMap<>();
         for (String line = replies.line(); !line.startsWith("VERSION "); line = replies.line()) {
@@ -121,9 +129,6 @@ final class NoreplyHistoryClient extends HistoryClient {
         } else if (!lines.get(last).startsWith("SERVER_ERROR ")) {
             throw new WrongReply("get " + keys + " answered \"" + lines.get(last) + "\"");
         }
-        if (getStarts > 0) {
-            history.anomaly(name, keys.get(0), "replies to noreply requests: " + lines.subList(0, getStarts));
-        }
-        return hits;
+        return new SyncPoint(hits, List.copyOf(lines.subList(0, getStarts)));
     }
 }

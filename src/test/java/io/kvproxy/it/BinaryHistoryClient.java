@@ -98,7 +98,7 @@ final class BinaryHistoryClient extends HistoryClient {
         // A missing counter is created at a new base (the initial value), so resets need no second request.
         boolean up = spec.kind() == KeyKind.COUNTER_UP;
         int opcode = up ? BinaryPackets.INCREMENT : BinaryPackets.DECREMENT;
-        byte[] extras = BinaryPackets.arithmetic(1 + random.nextInt(5), counterBase(spec.kind(), seq), 0);
+        byte[] extras = BinaryPackets.arithmetic(1 + random.nextInt(5), History.counterBase(spec.kind(), seq), 0);
         return new Request(opcode, up ? Kind.INCR : Kind.DECR, key, seq, null, opaque,
                 BinaryPackets.request(opcode, extras, key, "", opaque));
     }

@@ -57,6 +57,21 @@ final class History {
     record KeySpec(String key, KeyKind kind, String writer) {
     }
 
+    /** Counter resets start at seq × this, above anything the increments since the last reset reached. */
+    static final long COUNTER_EPOCH = 1_000_000_000L;
+    /** Decrementing counters count down from here. */
+    static final long COUNTER_DOWN_TOP = 9_000_000_000_000_000_000L;
+
+    /** The value a reset of a counter at {@code writeSeq} stores: a later reset is always further along. */
+    static long counterBase(KeyKind kind, long writeSeq) {
+        return kind == KeyKind.COUNTER_UP ? writeSeq * COUNTER_EPOCH : COUNTER_DOWN_TOP - writeSeq * COUNTER_EPOCH;
+    }
+
+    /** The seq of the reset a counter value descends from (fewer than an epoch of steps since). */
+    static long counterResetSeq(KeyKind kind, long value) {
+        return kind == KeyKind.COUNTER_UP ? Long.divideUnsigned(value, COUNTER_EPOCH) : (COUNTER_DOWN_TOP - value) / COUNTER_EPOCH;
+    }
+
     private final Map<String, KeySpec> keys = new LinkedHashMap<>();
     private final List<Operation> operations = new ArrayList<>();
     private final List<Anomaly> anomalies = new ArrayList<>();

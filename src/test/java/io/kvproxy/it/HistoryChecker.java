@@ -5,10 +5,12 @@ import io.kvproxy.it.History.Kind;
 import io.kvproxy.it.History.Operation;
 import io.kvproxy.it.History.Outcome;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.TreeMap;
 import java.util.function.ToIntFunction;
 
@@ -29,8 +31,14 @@ final class HistoryChecker {
         ACCOUNTING
     }
 
-    /** One broken invariant; {@code operation} is the offending one when there is one. */
-    record Violation(Rule rule, String key, String message, Operation operation) {
+    /**
+     * One broken invariant; {@code operation} is the offending one when there is one, {@code named} the
+     * writes the message names (the one a stale value came from, the acknowledged one it shadows).
+     */
+    record Violation(Rule rule, String key, String message, Operation operation, List<Operation> named) {
+        Violation(Rule rule, String key, String message, Operation operation) {
+            this(rule, key, message, operation, List.of());
+        }
     }
 
     /** What one server held at the end: key → value, null for a miss. */
@@ -40,6 +48,8 @@ final class HistoryChecker {
     private final History.Snapshot history;
     private final Map<String, List<Operation>> writesByKey = new HashMap<>();
     private final Map<String, List<Operation>> readsByKey = new HashMap<>();
+    /** Per key, each write by its seq. */
+    private final Map<String, Map<Long, Operation>> writesBySeq = new HashMap<>();
     /** Per key, each set by the value it wrote (values are unique: "client-seq"). */
     private final Map<String, Map<String, Operation>> setsByValue = new HashMap<>();
     /** Per key, acknowledged writes by completion time, each with the largest seq acknowledged up to it. */
@@ -49,6 +59,9 @@ final class HistoryChecker {
         this.history = history;
         for (Operation op : history.operations()) {
             (op.isWrite() ? writesByKey : readsByKey).computeIfAbsent(op.key(), k -> new ArrayList<>()).add(op);
+            if (op.isWrite()) {
+                writesBySeq.computeIfAbsent(op.key(), k -> new HashMap<>()).put(op.seq(), op);
+            }
             if (op.kind() == Kind.SET) {
                 setsByValue.computeIfAbsent(op.key(), k -> new HashMap<>()).putIfAbsent(op.value(), op);
             }
@@ -109,8 +122,8 @@ final class HistoryChecker {
         }
         Operation acked = lastAckedBefore(read.key(), read.invokeNanos());
         if (acked != null && source.seq() < acked.seq()) {
-            return new Violation(Rule.STALE_READ, read.key(), "read returned \"" + read.value() + "\" (seq " + source.seq()
-                    + ") after " + describe(acked) + " was acknowledged", read);
+            return new Violation(Rule.STALE_READ, read.key(), "read returned \"" + read.value() + "\" from " + describe(source)
+                    + " after " + describe(acked) + " was acknowledged", read, List.of(source, acked));
         }
         return null;
     }
@@ -124,8 +137,9 @@ final class HistoryChecker {
         }
         Operation acked = lastAckedBefore(read.key(), read.invokeNanos());
         if (acked != null && behind(spec.kind(), seen, Long.parseUnsignedLong(acked.value()))) {
-            return new Violation(Rule.STALE_READ, read.key(), "counter read " + seen + " after " + describe(acked)
-                    + " was acknowledged", read);
+            Operation reset = counterSource(spec, seen);
+            return new Violation(Rule.STALE_READ, read.key(), "counter read " + seen + (reset != null ? " (since " + describe(reset)
+                    + ")" : "") + " after " + describe(acked) + " was acknowledged", read, named(reset, acked));
         }
         return null;
     }
@@ -138,8 +152,10 @@ final class HistoryChecker {
                 continue;
             }
             if (previous != null && !behind(spec.kind(), Long.parseUnsignedLong(previous.value()), Long.parseUnsignedLong(write.value()))) {
+                Operation reset = counterSource(spec, Long.parseUnsignedLong(write.value()));
                 violations.add(new Violation(Rule.COUNTER_BACKWARDS, spec.key(), describe(write) + " acknowledged after "
-                        + describe(previous) + ": the update was applied to an older copy", write));
+                        + describe(previous) + ": the update was applied to an older copy" + (reset != null ? ", since "
+                        + describe(reset) : ""), write, named(reset, previous)));
             }
             previous = write;
         }
@@ -149,6 +165,30 @@ final class HistoryChecker {
     private static boolean behind(KeyKind kind, long a, long b) {
         int order = Long.compareUnsigned(a, b);
         return kind == KeyKind.COUNTER_UP ? order < 0 : order > 0;
+    }
+
+    /** The reset write (by its seq) that counter value {@code value} of {@code spec} counts from, if recorded. */
+    private Operation counterSource(History.KeySpec spec, long value) {
+        return writesBySeq.getOrDefault(spec.key(), Map.of()).get(History.counterResetSeq(spec.kind(), value));
+    }
+
+    /** The write that stored {@code value} in {@code spec}'s key, if recorded. */
+    private Operation sourceOf(History.KeySpec spec, String value) {
+        if (value == null) {
+            return null;
+        }
+        if (spec.kind() == KeyKind.REGISTER) {
+            return writeOf(spec.key(), value);
+        }
+        try {
+            return counterSource(spec, Long.parseUnsignedLong(value));
+        } catch (NumberFormatException e) {
+            return null;
+        }
+    }
+
+    private static List<Operation> named(Operation... ops) {
+        return Arrays.stream(ops).filter(Objects::nonNull).toList();
     }
 
     private Operation writeOf(String key, String value) {
@@ -172,7 +212,7 @@ final class HistoryChecker {
                 if (onBackup != null && !onBackup.equals(onMaster)) {
                     violations.add(new Violation(Rule.BACKUP_DIVERGES, key, (backup == backups.get(index) ? "backup " : "backup (not the owner) ")
                             + backup.name() + " holds \"" + onBackup + "\", master owner " + masters.get(index).name() + " holds "
-                            + quoted(onMaster), null));
+                            + quoted(onMaster), null, named(sourceOf(spec, onBackup), sourceOf(spec, onMaster))));
                 }
             }
             Operation last = lastAcked(key);
@@ -185,8 +225,10 @@ final class HistoryChecker {
                 String value = server.values().get(key);
                 Operation source = value == null ? null : writeOf(key, value);
                 if (value != null && (source == null || source.seq() < last.seq())) {
-                    violations.add(new Violation(Rule.DELETED_KEY_PRESENT, key, server.name() + " still holds \"" + value
-                            + "\" after " + describe(last) + " was acknowledged", null));
+                    boolean isOwner = server == masters.get(index) || server == backups.get(index);
+                    violations.add(new Violation(Rule.DELETED_KEY_PRESENT, key, server.name() + (isOwner ? " (the owner)" : " (not the owner)")
+                            + " still holds \"" + value + "\"" + (source != null ? " from " + describe(source) : "") + " after "
+                            + describe(last) + " was acknowledged", null, named(source, last)));
                 }
             }
         }
@@ -253,19 +295,19 @@ final class HistoryChecker {
         long until = offending != null ? offending.completeNanos() : Long.MAX_VALUE;
         List<Operation> telling = new ArrayList<>(writesByKey.getOrDefault(violation.key(), List.of()));
         readsByKey.getOrDefault(violation.key(), List.of()).stream().filter(op -> op.outcome() == Outcome.VALUE).forEach(telling::add);
-        telling.removeIf(op -> op.invokeNanos() > until);
+        telling.removeIf(op -> op.invokeNanos() > until && !violation.named().contains(op));
         if (telling.isEmpty()) {
             return text.toString();
         }
         telling.sort(Comparator.comparingLong(Operation::invokeNanos));
         List<Operation> shown = new ArrayList<>(telling.subList(Math.max(0, telling.size() - 12), telling.size()));
+        List<Operation> extra = new ArrayList<>(violation.named());
         if (offending != null) {
-            Operation named = offending.isWrite() ? null : writeOf(offending.key(), offending.value());
-            Operation acked = lastAckedBefore(offending.key(), offending.invokeNanos());
-            for (Operation op : new Operation[] {named, acked, offending}) {
-                if (op != null && !shown.contains(op)) {
-                    shown.add(op);
-                }
+            extra.add(offending);
+        }
+        for (Operation op : extra) {
+            if (!shown.contains(op)) {
+                shown.add(op);
             }
         }
         shown.sort(Comparator.comparingLong(Operation::invokeNanos));

@@ -111,6 +111,20 @@ class HistoryCheckerTest {
     }
 
     @Test
+    void aStaleCounterValueIsTracedToTheResetItCountsFrom() {
+        assertEquals(7, History.counterResetSeq(KeyKind.COUNTER_UP, History.counterBase(KeyKind.COUNTER_UP, 7) + 999_999_999));
+        assertEquals(7, History.counterResetSeq(KeyKind.COUNTER_DOWN, History.counterBase(KeyKind.COUNTER_DOWN, 7) - 999_999_999));
+        String base = Long.toString(History.counterBase(KeyKind.COUNTER_UP, 1));
+        op(Kind.SET, "n", 1, base, 0, 1, Outcome.ERROR);
+        op(Kind.INCR, "n", 2, History.counterBase(KeyKind.COUNTER_UP, 2) + "", 2, 3, Outcome.ACK);
+        op(Kind.READ, "n", 0, base, 4, 5, Outcome.VALUE);
+        List<Violation> violations = violations();
+        assertEquals(List.of(Rule.STALE_READ), rules(violations));
+        assertEquals(2, violations.get(0).named().size(), violations.toString());
+        assertTrue(violations.get(0).message().contains("since w's SET"), violations.get(0).message());
+    }
+
+    @Test
     void readsTooRecentForTheirWriteToBeRecordedWaitForALaterCheck() {
         op(Kind.READ, "k", 0, "w-1", 10, 11, Outcome.VALUE);
         assertEquals(List.of(), new HistoryChecker(history.snapshot()).checkOperations(5_000_000));

@@ -1,6 +1,5 @@
 package io.kvproxy.it;
 
-import io.kvproxy.it.History.KeyKind;
 import io.kvproxy.it.History.KeySpec;
 import io.kvproxy.it.History.Kind;
 import io.kvproxy.it.History.Operation;
@@ -28,10 +27,6 @@ abstract class HistoryClient implements Runnable {
 
     /** How long a reply may take before it counts as never answered: recv_timeout is 200 ms. */
     static final int REPLY_TIMEOUT_MILLIS = 5000;
-    /** Counter resets start at seq × this, above anything the increments since the last reset reached. */
-    static final long COUNTER_EPOCH = 1_000_000_000L;
-    /** Decrementing counters count down from here. */
-    static final long COUNTER_DOWN_TOP = 9_000_000_000_000_000_000L;
 
     final String name;
     final History history;
@@ -76,11 +71,6 @@ abstract class HistoryClient implements Runnable {
 
     String valueFor(long writeSeq) {
         return name + "-" + writeSeq;
-    }
-
-    /** The value a reset of a counter at {@code writeSeq} stores: later resets are always further along. */
-    static long counterBase(KeyKind kind, long writeSeq) {
-        return kind == KeyKind.COUNTER_UP ? writeSeq * COUNTER_EPOCH : COUNTER_DOWN_TOP - writeSeq * COUNTER_EPOCH;
     }
 
     /** {@code count} distinct random keys of the whole key space. */

@@ -134,7 +134,7 @@ final class TextHistoryClient extends HistoryClient {
             return new Request(Kind.SET, spec, seq, value, null, "set " + key + " 0 0 " + value.length() + "\r\n" + value + "\r\n");
         }
         if (needsReset.remove(key)) {
-            String base = Long.toString(counterBase(spec.kind(), seq));
+            String base = Long.toString(History.counterBase(spec.kind(), seq));
             return new Request(Kind.SET, spec, seq, base, null, "add " + key + " 0 0 " + base.length() + "\r\n" + base + "\r\n");
         }
         Kind kind = spec.kind() == KeyKind.COUNTER_UP ? Kind.INCR : Kind.DECR;

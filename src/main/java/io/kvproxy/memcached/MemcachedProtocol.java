@@ -1,6 +1,7 @@
 package io.kvproxy.memcached;
 
 import io.kvproxy.memcached.MemcachedProvider.WireFormat;
+import io.kvproxy.memcached.binary.BinaryInvalidate;
 import io.kvproxy.memcached.binary.BinaryReplyFramer;
 import io.kvproxy.memcached.binary.BinarySession;
 import io.kvproxy.memcached.text.TextInvalidate;
@@ -56,8 +57,12 @@ final class MemcachedProtocol implements Protocol {
     }
 
     @Override
-    public void writeInvalidate(Buffer out, Buffer key, int offset, int length) {
-        TextInvalidate.writeDelete(out, key, offset, length);
+    public void writeInvalidate(int kind, Buffer out, Buffer key, int offset, int length) {
+        switch (kind) {
+            case TEXT_BACKEND -> TextInvalidate.writeDelete(out, key, offset, length);
+            case BINARY_BACKEND -> BinaryInvalidate.writeDelete(out, key, offset, length);
+            default -> throw new IllegalArgumentException("no backend connection kind " + kind);
+        }
     }
 
     @Override
@@ -66,7 +71,11 @@ final class MemcachedProtocol implements Protocol {
     }
 
     @Override
-    public PendingReply newInvalidateReceiver(ProbeResult result) {
-        return new TextInvalidate(result);
+    public PendingReply newInvalidateReceiver(int kind, ProbeResult result) {
+        return switch (kind) {
+            case TEXT_BACKEND -> new TextInvalidate(result);
+            case BINARY_BACKEND -> new BinaryInvalidate(result);
+            default -> throw new IllegalArgumentException("no backend connection kind " + kind);
+        };
     }
 }

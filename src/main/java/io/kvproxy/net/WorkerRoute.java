@@ -60,8 +60,8 @@ final class WorkerRoute implements Route {
                     counters.add(Counter.STAND_IN_REFUSED, 1);
                     return null;
                 }
-                repairs.record(master.topologyIndex(owner), RepairLog.Kind.MISSED, key, offset, length);
-                repairs.record(master.topologyIndex(server), RepairLog.Kind.STAND_IN, key, offset, length);
+                repairs.record(master.topologyIndex(owner), RepairLog.Kind.MISSED, kind, key, offset, length);
+                repairs.record(master.topologyIndex(server), RepairLog.Kind.STAND_IN, kind, key, offset, length);
                 counters.add(Counter.STAND_IN_WRITES, 1);
             }
         }

@@ -44,6 +44,14 @@ public final class RepairLog {
     private static final byte DIRTY = 2;
     /** Tells apart entries that reuse an index, so a late answer never settles a newer entry. */
     private int[] serial = new int[16];
+    /**
+     * Backend connection kinds that carried writes of the key to the server: its deletes go on each, so
+     * that each is queued behind those writes (a connection is a FIFO; two connections are not ordered).
+     */
+    private byte[] connectionKinds = new byte[16];
+    /** Deletes of the entry in flight, and whether one of them failed. */
+    private byte[] deletesPending = new byte[16];
+    private boolean[] deleteFailed = new boolean[16];
     private int nextSerial = 1;
     /** Slots of the hash table hold entry index + 1; 0 is empty, -1 a deleted entry's tombstone. */
     private int[] table = new int[32];
@@ -105,7 +113,7 @@ public final class RepairLog {
      *
      * @return false when the log is full and the entry is not held
      */
-    public boolean record(int serverIndex, Kind entryKind, Buffer source, int offset, int length) {
+    public boolean record(int serverIndex, Kind entryKind, int connectionKind, Buffer source, int offset, int length) {
         int h = hashOf(serverIndex, source, offset, length);
         int found = find(serverIndex, h, source, offset, length);
         if (found >= 0) {
@@ -114,6 +122,7 @@ public final class RepairLog {
                 kind[found] = (byte) entryKind.ordinal();
                 countByKind[kind[found]]++;
             }
+            connectionKinds[found] |= (byte) (1 << connectionKind);
             if (repairState[found] == REPAIRING) {
                 // The delete in flight may come before what made this record: it must be sent again.
                 repairState[found] = DIRTY;
@@ -126,6 +135,7 @@ public final class RepairLog {
         int entry = newEntry(length);
         server[entry] = serverIndex;
         kind[entry] = (byte) entryKind.ordinal();
+        connectionKinds[entry] = (byte) (1 << connectionKind);
         countByKind[entryKind.ordinal()]++;
         hash[entry] = h;
         for (int i = 0; i < length; i++) {
@@ -201,9 +211,16 @@ public final class RepairLog {
         return repairState[entry] != IDLE;
     }
 
-    /** A delete for the entry was sent. */
-    public void repairSent(int entry) {
+    /** Bit {@code k} set: writes of the key went to the server over connection kind {@code k}. */
+    public int connectionKinds(int entry) {
+        return connectionKinds[entry];
+    }
+
+    /** {@code deletes} deletes for the entry were sent (one per connection kind it names). */
+    public void repairSent(int entry, int deletes) {
         repairState[entry] = REPAIRING;
+        deletesPending[entry] = (byte) deletes;
+        deleteFailed[entry] = false;
     }
 
     /**
@@ -214,6 +231,11 @@ public final class RepairLog {
         if (entry >= entriesCreated || !used[entry] || serial[entry] != entrySerial) {
             return;
         }
+        deleteFailed[entry] |= !ok;
+        if (--deletesPending[entry] > 0) {
+            return;
+        }
+        ok = !deleteFailed[entry];
         if (ok && repairState[entry] == REPAIRING) {
             remove(entry);
         } else {
@@ -283,6 +305,9 @@ public final class RepairLog {
             used = Arrays.copyOf(used, capacity);
             repairState = Arrays.copyOf(repairState, capacity);
             serial = Arrays.copyOf(serial, capacity);
+            connectionKinds = Arrays.copyOf(connectionKinds, capacity);
+            deletesPending = Arrays.copyOf(deletesPending, capacity);
+            deleteFailed = Arrays.copyOf(deleteFailed, capacity);
         }
         if (keysUsed + length > keys.length) {
             keys = Arrays.copyOf(keys, Math.max(keys.length * 2, keysUsed + length));

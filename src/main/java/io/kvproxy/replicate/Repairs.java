@@ -33,7 +33,7 @@ public final class Repairs {
     private static final Logger log = LoggerFactory.getLogger(Repairs.class);
     /** Deletes one tick sends at most, so that a large backlog does not crowd out client requests. */
     private static final int TICK_BATCH = 512;
-    /** The backend connection kind repairs are sent on. */
+    /** The backend connection kind flushes and stand-alone deletes are sent on. */
     private static final int KIND = 0;
 
     private final RepairLog repairs;
@@ -79,12 +79,8 @@ public final class Repairs {
             RepairLog.Kind kind = repairs.kind(e);
             boolean mine = target == server;
             if (kind == RepairLog.Kind.STAND_IN) {
-                Backend connection = backends.backend(KIND, target);
-                if (!mine && !connection.isAvailable()) {
-                    // An out server's copies are deleted when it comes back itself; an in one must be reached.
-                    if (online.test(target)) {
-                        batch.unreachable = true;
-                    }
+                if (!mine && !online.test(target)) {
+                    // An out server's copies are deleted when it comes back itself (its own rejoin).
                     continue;
                 }
             } else if (!mine) {
@@ -134,29 +130,45 @@ public final class Repairs {
         return flushInFlight != null && flushInFlight[server];
     }
 
+    /**
+     * Sends the entry's deletes, one on each connection kind its writes went over (each queued behind
+     * them); false, sending nothing, when one of those connections is not available now.
+     */
     private boolean sendDelete(int entry, Batch batch) {
         int target = repairs.server(entry);
-        Backend connection = backends.backend(KIND, target);
-        if (!connection.isAvailable()) {
-            return false;
+        int kinds = repairs.connectionKinds(entry);
+        int deletes = 0;
+        for (int kind = 0; kind < Byte.SIZE; kind++) {
+            if ((kinds & (1 << kind)) != 0) {
+                if (!backends.backend(kind, target).isAvailable()) {
+                    return false;
+                }
+                deletes++;
+            }
         }
         key.clear();
         repairs.copyKey(entry, key);
-        protocol.writeInvalidate(connection.output(), key, 0, key.readable());
         int serial = repairs.serial(entry);
-        repairs.repairSent(entry);
-        if (batch != null) {
-            batch.outstanding++;
-        }
-        connection.enqueue(protocol.newInvalidateReceiver(ok -> {
-            repairs.repairAnswered(entry, serial, ok);
-            if (ok) {
-                counters.add(Counter.REPAIRS, 1);
+        repairs.repairSent(entry, deletes);
+        for (int kind = 0; kind < Byte.SIZE; kind++) {
+            if ((kinds & (1 << kind)) == 0) {
+                continue;
             }
+            Backend connection = backends.backend(kind, target);
+            protocol.writeInvalidate(kind, connection.output(), key, 0, key.readable());
             if (batch != null) {
-                batch.answered(ok);
+                batch.outstanding++;
             }
-        }));
+            connection.enqueue(protocol.newInvalidateReceiver(kind, ok -> {
+                repairs.repairAnswered(entry, serial, ok);
+                if (ok) {
+                    counters.add(Counter.REPAIRS, 1);
+                }
+                if (batch != null) {
+                    batch.answered(ok);
+                }
+            }));
+        }
         return true;
     }
 
@@ -174,14 +186,14 @@ public final class Repairs {
         int target = backup.topologyIndex(owner);
         Backend connection = backends.backend(KIND, target);
         if (!online.test(target) || !connection.isAvailable()) {
-            if (!repairs.record(target, RepairLog.Kind.REPLICA, key, 0, key.readable())) {
+            if (!repairs.record(target, RepairLog.Kind.REPLICA, KIND, key, 0, key.readable())) {
                 repairs.requireFlush(target);
             }
             return;
         }
-        protocol.writeInvalidate(connection.output(), key, 0, key.readable());
+        protocol.writeInvalidate(KIND, connection.output(), key, 0, key.readable());
         batch.outstanding++;
-        connection.enqueue(protocol.newInvalidateReceiver(ok -> {
+        connection.enqueue(protocol.newInvalidateReceiver(KIND, ok -> {
             if (ok) {
                 counters.add(Counter.REPAIRS, 1);
             }
@@ -206,7 +218,7 @@ public final class Repairs {
             batch.outstanding++;
         }
         log.warn("flushing {}: it lost track of more keys than the repair log holds", connection.address());
-        connection.enqueue(protocol.newInvalidateReceiver(ok -> {
+        connection.enqueue(protocol.newInvalidateReceiver(KIND, ok -> {
             flushInFlight[server] = false;
             if (ok) {
                 repairs.flushed(server);

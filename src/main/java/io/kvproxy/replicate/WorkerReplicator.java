@@ -79,13 +79,13 @@ public final class WorkerReplicator implements Replicator {
         Backend connection = backends.backend(kind, server);
         if (!backup.isIn(owner) || !connection.isAvailable()) {
             counters.add(Counter.REPLICATION_FAILED, 1);
-            recordForRepair(server, key, keyOffset, keyLength);
+            recordForRepair(server, kind, key, keyOffset, keyLength);
             report("backup server " + connection.address() + " is out: replica not applied, key kept for repair");
             return null;
         }
         if (!sync && asyncInFlight >= asyncLimit) {
             counters.add(Counter.REPLICATION_DROPPED, 1);
-            recordForRepair(server, key, keyOffset, keyLength);
+            recordForRepair(server, kind, key, keyOffset, keyLength);
             report("asynchronous replication queue full (async_size): replica dropped, key kept for repair");
             return null;
         }
@@ -93,7 +93,7 @@ public final class WorkerReplicator implements Replicator {
         if (replica == null) {
             replica = new Replica(this);
         }
-        replica.begin(connection, server, sync, key, keyOffset, keyLength);
+        replica.begin(connection, server, kind, sync, key, keyOffset, keyLength);
         if (!sync) {
             asyncInFlight++;
         }
@@ -111,7 +111,7 @@ public final class WorkerReplicator implements Replicator {
         counters.add(Counter.REPLICATION_FAILED, 1);
         keyScratch.clear();
         keyScratch.put(replica.key, 0, replica.keyLength);
-        recordForRepair(replica.server, keyScratch, 0, replica.keyLength);
+        recordForRepair(replica.server, replica.kind, keyScratch, 0, replica.keyLength);
         report("replica to " + replica.backend().address() + " not applied (" + why + "), key kept for repair");
     }
 
@@ -123,8 +123,8 @@ public final class WorkerReplicator implements Replicator {
         pool.addLast(replica);
     }
 
-    private void recordForRepair(int server, Buffer key, int keyOffset, int keyLength) {
-        if (!repairs.record(server, RepairLog.Kind.REPLICA, key, keyOffset, keyLength)) {
+    private void recordForRepair(int server, int kind, Buffer key, int keyOffset, int keyLength) {
+        if (!repairs.record(server, RepairLog.Kind.REPLICA, kind, key, keyOffset, keyLength)) {
             if (!repairs.flushNeeded(server)) {
                 log.warn("repair log full: backup server #{} will be flushed before it is trusted again", server);
             }
@@ -151,6 +151,7 @@ public final class WorkerReplicator implements Replicator {
         private final WorkerReplicator owner;
         private Backend backend;
         private int server;
+        private int kind;
         private boolean sync;
         private boolean inFlight;
         private byte[] key = new byte[256];
@@ -160,9 +161,10 @@ public final class WorkerReplicator implements Replicator {
             this.owner = owner;
         }
 
-        void begin(Backend backend, int server, boolean sync, Buffer source, int offset, int length) {
+        void begin(Backend backend, int server, int kind, boolean sync, Buffer source, int offset, int length) {
             this.backend = backend;
             this.server = server;
+            this.kind = kind;
             this.sync = sync;
             this.inFlight = true;
             if (key.length < length) {

@@ -29,19 +29,23 @@ public interface Protocol {
     PendingReply newProbeReceiver(ProbeResult result);
 
     /**
-     * Writes a request that deletes {@code key} on a server (memcached: {@code delete <key>}), used to
-     * repair a server that may hold a stale copy. Its answer goes to {@link #newInvalidateReceiver}.
+     * Writes a request that deletes {@code key} on a server (memcached: {@code delete <key>}, or a binary
+     * DELETE), for a backend connection of {@code kind}, used to repair a server that may hold a stale copy.
+     * Its answer goes to {@link #newInvalidateReceiver} of the same kind.
      */
-    void writeInvalidate(Buffer out, Buffer key, int offset, int length);
+    void writeInvalidate(int kind, Buffer out, Buffer key, int offset, int length);
 
-    /** Writes a request that empties a server (memcached: {@code flush_all}), when a repair lost track of keys. */
+    /**
+     * Writes a request that empties a server (memcached: {@code flush_all}) on a connection of kind 0,
+     * when a repair lost track of keys.
+     */
     void writeInvalidateAll(Buffer out);
 
     /**
-     * A receiver for the answer to {@link #writeInvalidate} or {@link #writeInvalidateAll}, on a backend
-     * connection of kind 0: healthy when the server deleted the key or did not hold it.
+     * A receiver for the answer to {@link #writeInvalidate} (or, kind 0, {@link #writeInvalidateAll}) on a
+     * backend connection of {@code kind}: healthy when the server deleted the key or did not hold it.
      */
-    PendingReply newInvalidateReceiver(ProbeResult result);
+    PendingReply newInvalidateReceiver(int kind, ProbeResult result);
 
     /** Where a probe's verdict goes. */
     @FunctionalInterface

@@ -20,9 +20,11 @@ import java.util.function.ToIntFunction;
  * end the backup holds nothing its master does not, and an acknowledged delete left the key nowhere.
  *
  * <p>"Older" is the writer's sequence: each key has one writer, so its writes are totally ordered. A write
- * with an unknown outcome (an error or no reply) may have applied at any time, so a value it wrote is
- * allowed as long as it is not older than the last acknowledged write; a miss or an error is always
- * allowed (data on a killed server is lost; the contract is about stale values, not durability).
+ * with an unknown outcome (an error or no reply) may take effect at any time after it was sent, even
+ * after later writes (a hung server applies it when it resumes; so would a lone memcached a write whose
+ * client gave up on it), so a value it wrote is always allowed, as Jepsen treats indeterminate
+ * operations; a miss or an error is always allowed (data on a killed server is lost; the contract is
+ * about stale values, not durability).
  */
 final class HistoryChecker {
 
@@ -121,7 +123,7 @@ final class HistoryChecker {
                     + "\", which no write of this key had sent by then", read);
         }
         Operation acked = lastAckedBefore(read.key(), read.invokeNanos());
-        if (acked != null && source.seq() < acked.seq()) {
+        if (acked != null && source.seq() < acked.seq() && source.outcome() == Outcome.ACK) {
             return new Violation(Rule.STALE_READ, read.key(), "read returned \"" + read.value() + "\" from " + describe(source)
                     + " after " + describe(acked) + " was acknowledged", read, List.of(source, acked));
         }
@@ -224,7 +226,7 @@ final class HistoryChecker {
             for (ServerView server : all) {
                 String value = server.values().get(key);
                 Operation source = value == null ? null : writeOf(key, value);
-                if (value != null && (source == null || source.seq() < last.seq())) {
+                if (value != null && (source == null || source.seq() < last.seq() && source.outcome() == Outcome.ACK)) {
                     boolean isOwner = server == masters.get(index) || server == backups.get(index);
                     violations.add(new Violation(Rule.DELETED_KEY_PRESENT, key, server.name() + (isOwner ? " (the owner)" : " (not the owner)")
                             + " still holds \"" + value + "\"" + (source != null ? " from " + describe(source) : "") + " after "

@@ -18,7 +18,7 @@ class RepairLogTest {
 
     private static boolean record(RepairLog log, int server, RepairLog.Kind kind, String text) {
         Buffer buffer = key(text);
-        return log.record(server, kind, buffer, 0, buffer.readable());
+        return log.record(server, kind, 0, buffer, 0, buffer.readable());
     }
 
     private static List<String> entries(RepairLog log) {
@@ -63,14 +63,14 @@ class RepairLogTest {
         int b = 1;
         int serialA = log.serial(a);
         int serialB = log.serial(b);
-        log.repairSent(a);
-        log.repairSent(b);
+        log.repairSent(a, 1);
+        log.repairSent(b, 1);
         record(log, 0, RepairLog.Kind.REPLICA, "b");
         log.repairAnswered(a, serialA, true);
         log.repairAnswered(b, serialB, true);
         assertEquals(List.of("0:REPLICA:b"), entries(log), "b was recorded again after its delete was sent");
         assertFalse(log.isRepairing(b));
-        log.repairSent(b);
+        log.repairSent(b, 1);
         log.repairAnswered(b, serialB, false);
         assertEquals(1, log.size(), "a failed delete keeps the entry");
     }
@@ -80,7 +80,7 @@ class RepairLogTest {
         RepairLog log = new RepairLog(1, 10);
         record(log, 0, RepairLog.Kind.REPLICA, "old");
         int serial = log.serial(0);
-        log.repairSent(0);
+        log.repairSent(0, 1);
         log.remove(0);
         record(log, 0, RepairLog.Kind.REPLICA, "new");
         log.repairAnswered(0, serial, true);
@@ -99,7 +99,7 @@ class RepairLogTest {
         assertEquals(20_000, log.size());
         for (int e = 0; e < log.entryLimit(); e++) {
             if (log.isLive(e)) {
-                log.repairSent(e);
+                log.repairSent(e, 1);
                 log.repairAnswered(e, log.serial(e), true);
             }
         }

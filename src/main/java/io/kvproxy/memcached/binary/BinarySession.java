@@ -237,6 +237,11 @@ public final class BinarySession implements ClientSession {
         for (int i = 0; i < 8; i++) {
             replica.set(start + CAS + i, (byte) 0);
         }
+        if (replicaOpcode == INCREMENT || replicaOpcode == DECREMENT) {
+            // Expiration 0xffffffff: a backup that does not hold the counter answers NOT_FOUND instead of
+            // creating it at the initial value, which need not be what the master holds.
+            replica.setInt(start + HEADER_LENGTH + 16, -1);
+        }
     }
 
     private boolean isSync(Buffer in, int base) {

@@ -31,21 +31,26 @@ final class MemcachedServer implements AutoCloseable {
 
     /** A fresh memcached on {@code port} (0: any free port), e.g. to restart one that was killed. */
     static MemcachedServer start(int fixedPort) throws IOException, InterruptedException {
-        return start(fixedPort, "2m");
+        return start(fixedPort, "2m", 64);
     }
 
     /** A fresh memcached whose largest item is {@code itemSizeMax} ({@code -I}: e.g. "1m", as kvproxy's max_packet = 1). */
     static MemcachedServer withItemSizeMax(String itemSizeMax) throws IOException, InterruptedException {
-        return start(0, itemSizeMax);
+        return start(0, itemSizeMax, 64);
     }
 
-    private static MemcachedServer start(int fixedPort, String itemSizeMax) throws IOException, InterruptedException {
+    /** A fresh memcached with {@code memoryMegabytes} of item memory, for tests that store hundreds of megabytes. */
+    static MemcachedServer start(int fixedPort, int memoryMegabytes) throws IOException, InterruptedException {
+        return start(fixedPort, "2m", memoryMegabytes);
+    }
+
+    private static MemcachedServer start(int fixedPort, String itemSizeMax, int memoryMegabytes) throws IOException, InterruptedException {
         String binary = find("memcached");
         IOException last = null;
         for (int attempt = 0; attempt < 5; attempt++) {
             int port = fixedPort != 0 ? fixedPort : freePort();
             List<String> command = new ArrayList<>(List.of(binary, "-l", "127.0.0.1", "-p", Integer.toString(port),
-                    "-U", "0", "-m", "64", "-c", "4096", "-I", itemSizeMax));
+                    "-U", "0", "-m", Integer.toString(memoryMegabytes), "-c", "4096", "-I", itemSizeMax));
             if ("root".equals(System.getProperty("user.name"))) {
                 command.addAll(List.of("-u", "nobody"));
             }

@@ -19,7 +19,8 @@ import org.slf4j.LoggerFactory;
  * One worker's persistent connection to one backend server: a pipelined FIFO in which every request gets
  * exactly one reply. Requests are appended to {@link #output()} by sessions of the same worker and sent
  * at the end of the loop iteration; replies are framed by the protocol's {@link ReplyFramer} and handed
- * to the head of the FIFO.
+ * to the head of the FIFO, a long reply part by part as it arrives (so {@code in} holds at most one
+ * part, {@code max_packet} plus a line, whatever a client asked for).
  *
  * <p>Owner: the worker. Buffers: {@code in} is owned here and lent to {@link PendingReply#onReply} for the
  * length of the call; {@code out} is appended to by sessions and drained here.
@@ -69,6 +70,14 @@ final class BackendConnection implements Backend {
     /** When bytes last arrived: a server still streaming replies is slow, not hung. */
     private long lastProgressNanos;
     private boolean dirty;
+    /**
+     * Reading stopped because the reply at the head cannot take another part yet (its client is behind),
+     * since {@code pausedSinceNanos}: backpressure from a slow client, not a slow server.
+     */
+    private boolean paused;
+    private long pausedSinceNanos;
+    /** The head reply that waited {@code recv_timeout} in vain: the rest of it is delivered without asking. */
+    private PendingReply unthrottled;
 
     BackendConnection(Worker worker, InetSocketAddress address, ServerHealth health, ReplyFramer framer,
                       long recvTimeoutNanos, long connectTimeoutNanos, long maxRetryNanos, int maxPacketBytes) {
@@ -198,7 +207,7 @@ final class BackendConnection implements Backend {
             lastProgressNanos = nowNanos;
         }
         deliverReplies(nowNanos);
-        if (state == State.CONNECTED && read == 0 && in.readable() == in.maxCapacity()) {
+        if (state == State.CONNECTED && !paused && read == 0 && in.readable() == in.maxCapacity()) {
             fail(nowNanos, "reply larger than max_packet", true);
         }
     }
@@ -220,8 +229,24 @@ final class BackendConnection implements Backend {
                 return;
             }
             boolean late = fifo.headAbandoned();
-            PendingReply reply = fifo.poll();
             int offset = in.readIndex();
+            if (!framer.endsReply()) {
+                // A part of a reply that goes on: the request stays at the head for the rest.
+                PendingReply head = fifo.head();
+                if (!late) {
+                    head.onReplyPart(in, offset, length);
+                }
+                in.skip(length);
+                if (!late && head != unthrottled && state == State.CONNECTED && !head.acceptsPart()) {
+                    pause(nowNanos);
+                    return;
+                }
+                continue;
+            }
+            PendingReply reply = fifo.poll();
+            if (reply == unthrottled) {
+                unthrottled = null;
+            }
             if (!late) {
                 health.recordSuccess();
                 reply.onReply(in, offset, length);
@@ -231,6 +256,44 @@ final class BackendConnection implements Backend {
         if (in.isEmpty()) {
             in.shrink();
         }
+    }
+
+    /** Stops reading until the head reply takes parts again; what is already in {@code in} stays there. */
+    private void pause(long nowNanos) {
+        paused = true;
+        pausedSinceNanos = nowNanos;
+        updateInterest();
+    }
+
+    /**
+     * Called on every turn of the worker's loop: resumes reading once the reply at the head takes parts
+     * again (its client caught up), or delivers the rest of it regardless after {@code recv_timeout}.
+     * Either way the time spent paused was not the server's, so it does not count toward a timeout.
+     */
+    void resumeIfReady(long nowNanos) {
+        if (!paused) {
+            return;
+        }
+        if (state != State.CONNECTED) {
+            paused = false;
+            return;
+        }
+        if (!fifo.isEmpty() && !fifo.headAbandoned() && !fifo.head().acceptsPart()) {
+            if (nowNanos - pausedSinceNanos < recvTimeoutNanos) {
+                return;
+            }
+            unthrottled = fifo.head();
+            log.info("backend {} (worker {}): a client took no part of a reply for {} ms; the rest is delivered regardless",
+                    addressText, worker.index(), recvTimeoutNanos / 1_000_000);
+        }
+        paused = false;
+        lastProgressNanos = nowNanos;
+        updateInterest();
+        deliverReplies(nowNanos);
+    }
+
+    private void updateInterest() {
+        key.interestOps((paused ? 0 : SelectionKey.OP_READ) | (out.isEmpty() ? 0 : SelectionKey.OP_WRITE));
     }
 
     /** Writes what is queued; asks for OP_WRITE only while something is left. */
@@ -247,10 +310,8 @@ final class BackendConnection implements Backend {
         }
         if (out.isEmpty()) {
             out.shrink();
-            key.interestOps(SelectionKey.OP_READ);
-        } else {
-            key.interestOps(SelectionKey.OP_READ | SelectionKey.OP_WRITE);
         }
+        updateInterest();
     }
 
     /** Acts on whatever is due: request timeouts, a connect that takes too long, a retry. */
@@ -269,8 +330,9 @@ final class BackendConnection implements Backend {
             default -> {
             }
         }
-        if (state == State.CONNECTED && nowNanos - lastProgressNanos < recvTimeoutNanos) {
-            // Replies are still arriving: requests behind a large one wait their turn, not a timeout.
+        if (state == State.CONNECTED && (paused || nowNanos - lastProgressNanos < recvTimeoutNanos)) {
+            // Replies are still arriving, or wait for a slow client to take them: requests behind a large
+            // one wait their turn, not a timeout.
             return;
         }
         PendingReply expired;
@@ -292,6 +354,11 @@ final class BackendConnection implements Backend {
         long deadline = fifo.nextDeadline();
         if (state == State.CONNECTED && deadline != Long.MAX_VALUE) {
             deadline = Math.max(deadline, lastProgressNanos + recvTimeoutNanos);
+        }
+        if (paused) {
+            // Due at once when the client has caught up (its output was written after the pause).
+            boolean ready = fifo.isEmpty() || fifo.headAbandoned() || fifo.head().acceptsPart();
+            deadline = Math.min(deadline, ready ? pausedSinceNanos : pausedSinceNanos + recvTimeoutNanos);
         }
         if (state == State.CONNECTING || state == State.DOWN) {
             deadline = Math.min(deadline, stateDeadlineNanos);
@@ -327,6 +394,8 @@ final class BackendConnection implements Backend {
     }
 
     private int failPending() {
+        paused = false;
+        unthrottled = null;
         in.clear();
         out.clear();
         framer.reset();

@@ -364,6 +364,12 @@ public final class Worker implements Runnable {
 
     private void runTimers(long now) {
         for (BackendConnection backend : backends) {
+            try {
+                // A backend paused for a slow client looks again each turn: a client write may have caught up.
+                backend.resumeIfReady(now);
+            } catch (RuntimeException e) {
+                log.error("worker {}: backend {} resume failed", index, backend.address(), e);
+            }
             if (backend.nextDeadline() - now <= 0) {
                 try {
                     backend.onTimer(now);

@@ -161,7 +161,11 @@ public class RequestPathBenchmark {
                 if (length == 0) {
                     throw new IllegalStateException("incomplete reply");
                 }
-                fifo.pollFirst().onReply(replies, replies.readIndex(), length);
+                if (framer.endsReply()) {
+                    fifo.pollFirst().onReply(replies, replies.readIndex(), length);
+                } else {
+                    fifo.peekFirst().onReplyPart(replies, replies.readIndex(), length);
+                }
                 replies.skip(length);
             }
             replies.clear();

@@ -12,23 +12,22 @@ import java.util.Arrays;
  * One client request in flight, in the session's reply queue, until its reply has been written. Pooled
  * by the session and reused, so the request path allocates nothing once warm.
  *
- * <p>A request is answered locally ({@code version}, errors), by one backend ({@code set}, a one-server
- * {@code get}), or by several ({@code flush_all}, a multi-get split per server). Each backend request is
- * a {@link Part}. A reply that arrives while its request is at the head of the queue goes straight from
- * the backend's buffer to the client's; otherwise it waits in {@code stored}.
+ * <p>A request is answered locally ({@code version}, errors), by one backend ({@code set}), or by several
+ * ({@code flush_all}, a multi-get split per server). Each backend request is a {@link Part}. A reply that
+ * arrives while its request is at the head of the queue goes straight from the backend's buffer to the
+ * client's; otherwise it waits in {@code stored}.
  *
- * <p>Multi-get merge: memcached answers a {@code get} with the hits in the order asked, so walking the
- * client's keys in order and taking, from each key's server reply, the next VALUE block if it is that
- * key, restores the client's order exactly, misses and duplicate keys included.
+ * <p>Retrievals, of one key or many, stream: each VALUE block is handed on as it is framed and put in the
+ * client's key order by {@link MultiGetMerge}, so no reply has to fit in memory at once.
  */
 final class PendingCommand implements ReplyQueue.Entry, ReplicaReceiver.SyncWaiter {
 
     enum Kind {
         /** Reply already in {@code stored}. */
         LOCAL,
-        /** One backend request whose reply is the client's reply, byte for byte. */
+        /** One backend request whose one-line reply is the client's reply, byte for byte. */
         FORWARD,
-        /** A multi-get over several servers, merged in key order. */
+        /** A retrieval (one key or many, over one server or several), streamed in key order. */
         MULTI_GET,
         /** A request every server must see; OK when every server said OK. */
         BROADCAST
@@ -42,10 +41,12 @@ final class PendingCommand implements ReplyQueue.Entry, ReplicaReceiver.SyncWait
 
     /** Up to this much of a reply or key list stays allocated between uses (a 10-key get of 1 KiB values). */
     private static final int RETAINED = 16 * 1024;
+    /** Reply bytes the client has not yet read beyond which a retrieval's servers wait before sending more. */
+    static final int STREAM_OUTPUT_LIMIT_BYTES = 4 * 1024 * 1024;
 
     private final TextSession session;
     final Buffer stored = new Buffer(256, RETAINED, Integer.MAX_VALUE - 64);
-    private final Buffer keys = new Buffer(256, RETAINED, Integer.MAX_VALUE - 64);
+    private final MultiGetMerge merge = new MultiGetMerge(stored);
     Kind kind;
     boolean done;
     /** The reply was written to the client when it arrived: nothing left to emit. */
@@ -53,11 +54,6 @@ final class PendingCommand implements ReplyQueue.Entry, ReplicaReceiver.SyncWait
     private Part[] parts = new Part[4];
     private int partCount;
     private int partsPending;
-    private int[] keyStart = new int[8];
-    private int[] keyLength = new int[8];
-    private int[] keyPart = new int[8];
-    private int keyCount;
-    private int[] cursor = new int[4];
     /** noreply: the client sees nothing, but the command still waits for its master (and replica) reply. */
     boolean silent;
     /** Replication of a FORWARD write: the replica request (built at dispatch), where its key lies in it, how. */
@@ -67,7 +63,7 @@ final class PendingCommand implements ReplyQueue.Entry, ReplicaReceiver.SyncWait
     private boolean sync;
     private int replicaKeyOffset;
     private int replicaKeyLength;
-    /** BROADCAST: start and length in {@code stored} of the first reply that was not OK, or -1. */
+    /** BROADCAST, MULTI_GET: start and length in {@code stored} of the first reply that was not OK / an error line, or -1. */
     private int firstErrorStart;
     private int firstErrorLength;
 
@@ -81,12 +77,11 @@ final class PendingCommand implements ReplyQueue.Entry, ReplicaReceiver.SyncWait
         emitted = false;
         partCount = 0;
         partsPending = 0;
-        keyCount = 0;
         firstErrorStart = -1;
         silent = false;
         replicates = false;
         stored.clear();
-        keys.clear();
+        merge.reset();
     }
 
     /** A new backend request of this command, to {@code backend}. */
@@ -123,22 +118,13 @@ final class PendingCommand implements ReplyQueue.Entry, ReplicaReceiver.SyncWait
         return null;
     }
 
-    /** Records a key of a multi-get (copied: the input buffer moves on) and its part (-1: no server). */
+    /** Records a key of a retrieval (copied: the input buffer moves on) and its part (-1: no server). */
     void addKey(Buffer source, int offset, int length, int part) {
-        if (keyCount == keyStart.length) {
-            keyStart = Arrays.copyOf(keyStart, keyCount * 2);
-            keyLength = Arrays.copyOf(keyLength, keyCount * 2);
-            keyPart = Arrays.copyOf(keyPart, keyCount * 2);
-        }
-        keyStart[keyCount] = keys.writeIndex();
-        keyLength[keyCount] = length;
-        keyPart[keyCount] = part;
-        keys.put(source, offset, length);
-        keyCount++;
+        merge.addKey(source, offset, length, part);
     }
 
     int keyCount() {
-        return keyCount;
+        return merge.keyCount();
     }
 
     /**
@@ -170,9 +156,6 @@ final class PendingCommand implements ReplyQueue.Entry, ReplicaReceiver.SyncWait
     private void onPartReply(Part part, Buffer buffer, int offset, int length) {
         switch (kind) {
             case FORWARD -> {
-                if (part.expectsValues) {
-                    countValues(part.valueCount, 1);
-                }
                 if (replicates && (replicateAlways || TextReplies.isAccepted(buffer, offset, length, false))) {
                     if (sync) {
                         // The client's reply waits for the backup: keep the master's, then send the replica.
@@ -198,14 +181,17 @@ final class PendingCommand implements ReplyQueue.Entry, ReplicaReceiver.SyncWait
                 }
             }
             case MULTI_GET -> {
-                if (buffer.get(offset) != 'V' && buffer.get(offset) != 'E' || buffer.regionEquals(offset, ERROR)) {
+                boolean errorLine = buffer.get(offset) != 'E' || buffer.regionEquals(offset, ERROR);
+                if (errorLine) {
                     // An error line instead of VALUE/END: this server's keys read as misses.
                     part.failed = true;
-                } else {
-                    part.start = stored.writeIndex();
-                    stored.put(buffer, offset, length);
-                    part.end = stored.writeIndex();
+                    if (firstErrorStart < 0) {
+                        firstErrorStart = stored.writeIndex();
+                        firstErrorLength = length;
+                        stored.put(buffer, offset, length);
+                    }
                 }
+                merge.onPartEnd(part.index, errorLine);
             }
             case BROADCAST -> {
                 boolean ok = length == OK.length && buffer.regionEquals(offset, OK);
@@ -234,6 +220,8 @@ final class PendingCommand implements ReplyQueue.Entry, ReplicaReceiver.SyncWait
             } else {
                 putServerError(failure);
             }
+        } else if (kind == Kind.MULTI_GET) {
+            merge.onPartEnd(part.index, true);
         } else if (kind == Kind.BROADCAST && firstErrorStart < 0) {
             firstErrorStart = stored.writeIndex();
             putServerError(failure);
@@ -293,11 +281,40 @@ final class PendingCommand implements ReplyQueue.Entry, ReplicaReceiver.SyncWait
                     out.put(stored, firstErrorStart, firstErrorLength);
                 }
             }
-            case MULTI_GET -> merge(out);
+            case MULTI_GET -> finishRetrieval(out);
         }
     }
 
-    private void merge(Buffer out) {
+    /** A VALUE block of a retrieval: written now if its turn has come, else kept until it does. */
+    private void onPartValue(Part part, Buffer buffer, int offset, int length) {
+        if (kind != Kind.MULTI_GET) {
+            throw new IllegalStateException("VALUE block for a " + kind + " command");
+        }
+        if (session.isHead(this)) {
+            Buffer out = session.output();
+            merge.onBlock(part.index, buffer, offset, length, out);
+            session.outputReady();
+        } else {
+            merge.onBlock(part.index, buffer, offset, length, null);
+        }
+    }
+
+    /** Whether a retrieval can take {@code part}'s next VALUE block now, or its server should wait (backpressure). */
+    private boolean acceptsValue(Part part) {
+        if (kind != Kind.MULTI_GET || session.isClosed()) {
+            return true;
+        }
+        if (session.isHead(this) && session.output().readable() >= STREAM_OUTPUT_LIMIT_BYTES) {
+            return false;
+        }
+        return merge.acceptsBlock(part.index);
+    }
+
+    /**
+     * The end of a retrieval: the blocks not yet written, then END. When no server answered and no value
+     * came, the client gets the error instead: a server's own error line, else the failure.
+     */
+    private void finishRetrieval(Buffer out) {
         int failedParts = 0;
         BackendFailure firstFailure = null;
         for (int p = 0; p < partCount; p++) {
@@ -306,65 +323,21 @@ final class PendingCommand implements ReplyQueue.Entry, ReplicaReceiver.SyncWait
                 firstFailure = firstFailure == null ? parts[p].failure : firstFailure;
             }
         }
-        if (failedParts == partCount) {
-            out.put(SERVER_ERROR).putAscii((firstFailure == null ? BackendFailure.UNAVAILABLE : firstFailure).message()).put(CRLF);
+        if (failedParts == partCount && merge.hits() == 0) {
+            if (firstErrorStart >= 0) {
+                out.put(stored, firstErrorStart, firstErrorLength);
+            } else {
+                out.put(SERVER_ERROR).putAscii((firstFailure == null ? BackendFailure.UNAVAILABLE : firstFailure).message()).put(CRLF);
+            }
             return;
         }
-        if (cursor.length < partCount) {
-            cursor = new int[parts.length];
-        }
-        for (int p = 0; p < partCount; p++) {
-            cursor[p] = parts[p].start;
-        }
-        int hits = 0;
-        int failedKeys = 0;
-        for (int k = 0; k < keyCount; k++) {
-            int p = keyPart[k];
-            if (p < 0 || parts[p].failed) {
-                failedKeys++;
-                continue;
-            }
-            int block = valueBlockLength(cursor[p], parts[p].end, k);
-            if (block > 0) {
-                out.put(stored, cursor[p], block);
-                cursor[p] += block;
-                hits++;
-            }
-        }
+        merge.writeDue(out);
         out.put(END);
-        session.count(Counter.GET_HITS, hits);
-        session.count(Counter.GET_MISSES, keyCount - hits);
-        if (failedKeys > 0) {
-            session.count(Counter.GET_FAILED_KEYS, failedKeys);
+        session.count(Counter.GET_HITS, merge.hits());
+        session.count(Counter.GET_MISSES, merge.keyCount() - merge.hits());
+        if (merge.failedKeys() > 0) {
+            session.count(Counter.GET_FAILED_KEYS, merge.failedKeys());
         }
-    }
-
-    /** Length of the VALUE block at {@code at} if it is for key {@code k}, else 0. */
-    private int valueBlockLength(int at, int end, int k) {
-        int keyAt = at + 6;
-        int length = keyLength[k];
-        if (at + 6 >= end || stored.get(at) != 'V' || keyAt + length >= end || stored.get(keyAt + length) != ' '
-                || !stored.regionEquals(keyAt, keys, keyStart[k], length)) {
-            return 0;
-        }
-        int newline = stored.indexOf((byte) '\n', keyAt, end);
-        // VALUE <key> <flags> <bytes> [<cas>]: the bytes field is the third token after VALUE.
-        int i = keyAt + length + 1;
-        while (stored.get(i) != ' ') {
-            i++;
-        }
-        i++;
-        long bytes = 0;
-        while (i < newline && stored.get(i) >= '0' && stored.get(i) <= '9') {
-            bytes = bytes * 10 + (stored.get(i) - '0');
-            i++;
-        }
-        return (int) (newline + 1 + bytes + 2 - at);
-    }
-
-    private void countValues(int values, int keysAsked) {
-        session.count(Counter.GET_HITS, values);
-        session.count(Counter.GET_MISSES, keysAsked - values);
     }
 
     /** Gives memory back after a large reply. */
@@ -372,8 +345,7 @@ final class PendingCommand implements ReplyQueue.Entry, ReplicaReceiver.SyncWait
     public void recycle() {
         stored.clear();
         stored.shrink();
-        keys.clear();
-        keys.shrink();
+        merge.recycle();
         if (replica != null) {
             replica.clear();
             replica.shrink();
@@ -384,26 +356,22 @@ final class PendingCommand implements ReplyQueue.Entry, ReplicaReceiver.SyncWait
     static final class Part implements TextReplyReceiver {
 
         private final PendingCommand owner;
+        int index;
         Backend backend;
         boolean expectsValues;
         boolean failed;
         BackendFailure failure;
-        int start;
-        int end;
-        int valueCount;
 
         Part(PendingCommand owner) {
             this.owner = owner;
         }
 
         void reset(int index, Backend backend, boolean expectsValues) {
+            this.index = index;
             this.backend = backend;
             this.expectsValues = expectsValues;
             failed = false;
             failure = null;
-            start = 0;
-            end = 0;
-            valueCount = 0;
         }
 
         @Override
@@ -412,8 +380,15 @@ final class PendingCommand implements ReplyQueue.Entry, ReplicaReceiver.SyncWait
         }
 
         @Override
-        public void onValueCount(int values) {
-            valueCount = values;
+        public boolean acceptsPart() {
+            return owner.acceptsValue(this);
+        }
+
+        @Override
+        public void onReplyPart(Buffer buffer, int offset, int length) {
+            if (!owner.session.isClosed()) {
+                owner.onPartValue(this, buffer, offset, length);
+            }
         }
 
         // Answers are taken even after the client has gone: a write it made is still replicated.

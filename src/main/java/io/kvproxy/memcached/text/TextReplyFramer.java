@@ -8,17 +8,31 @@ import io.kvproxy.spi.ReplyFramer;
 /**
  * Frames memcached text replies on one backend connection. What a whole reply is depends on the request:
  * a retrieval is answered with {@code VALUE} blocks ended by {@code END} (or one error line), everything
- * else kvproxy forwards with exactly one line. Scanning resumes where the bytes ran out: {@code scanned}
- * is how far into the reply the complete blocks reach, {@code values} how many it holds.
+ * else kvproxy forwards with exactly one line. A retrieval's reply is framed one VALUE block at a time,
+ * each handed on as a part ({@link #endsReply()} false), then its END: however many values a client
+ * asked for, the connection's buffer holds one block, and {@code max_packet} bounds a value, not a reply.
+ *
+ * <p>Resumable: a block whose line has been read but whose data is still arriving is not parsed again.
  */
 public final class TextReplyFramer implements ReplyFramer {
+
+    /**
+     * Where the framer stands in the reply at the head of the FIFO. Legal moves: FIRST_LINE → IN_VALUES
+     * (a VALUE block was framed) → IN_VALUES; either → FIRST_LINE when the reply ends (END, an error line,
+     * a one-line reply) or the connection is reset. An error line is a reply only as the first line.
+     */
+    enum State {
+        FIRST_LINE, IN_VALUES
+    }
 
     private static final int MAX_REPLY_LINE = 8192;
     private static final byte[] END = {'E', 'N', 'D'};
     private static final byte[] VALUE = {'V', 'A', 'L', 'U', 'E', ' '};
 
-    private int scanned;
-    private int values;
+    private State state = State.FIRST_LINE;
+    /** Length of the VALUE block at the read index, line and data, once its line is parsed; 0 before. */
+    private long blockLength;
+    private boolean endsReply = true;
 
     @Override
     public int frame(Buffer in, PendingReply expected) throws MalformedReplyException {
@@ -27,54 +41,64 @@ public final class TextReplyFramer implements ReplyFramer {
         }
         int base = in.readIndex();
         if (!receiver.expectsValues()) {
-            int lineEnd = lineEnd(in, base, base);
-            return lineEnd < 0 ? 0 : lineEnd - base;
+            int lineEnd = lineEnd(in, base);
+            return lineEnd < 0 ? 0 : replyEnds(lineEnd - base);
         }
-        while (true) {
-            int lineStart = base + scanned;
-            int lineEnd = lineEnd(in, base, lineStart);
+        if (blockLength == 0) {
+            int lineEnd = lineEnd(in, base);
             if (lineEnd < 0) {
                 return 0;
             }
-            int lineLength = lineEnd - lineStart - (in.get(lineEnd - 2) == '\r' ? 2 : 1);
-            if (lineLength == END.length && in.regionEquals(lineStart, END)) {
-                int length = lineEnd - base;
-                receiver.onValueCount(values);
-                scanned = 0;
-                values = 0;
-                return length;
+            int lineLength = lineEnd - base - (in.get(lineEnd - 2) == '\r' ? 2 : 1);
+            if (lineLength == END.length && in.regionEquals(base, END)) {
+                return replyEnds(lineEnd - base);
             }
-            if (in.regionEquals(lineStart, VALUE)) {
-                long dataLength = valueLength(in, lineStart, lineStart + lineLength);
-                long blockEnd = lineEnd + dataLength + 2;
-                if (blockEnd - base > in.maxCapacity()) {
+            if (in.regionEquals(base, VALUE)) {
+                long dataLength = valueLength(in, base, base + lineLength);
+                long length = lineEnd - base + dataLength + 2;
+                if (length > in.maxCapacity()) {
                     throw new MalformedReplyException("VALUE of " + dataLength + " bytes is larger than max_packet");
                 }
-                if (blockEnd > in.writeIndex()) {
-                    return 0;
-                }
-                if (in.get((int) blockEnd - 2) != '\r' || in.get((int) blockEnd - 1) != '\n') {
-                    throw new MalformedReplyException("VALUE block not ended by CRLF");
-                }
-                scanned = (int) (blockEnd - base);
-                values++;
-                continue;
+                blockLength = length;
+            } else if (state == State.FIRST_LINE && isErrorLine(in, base, lineLength)) {
+                return replyEnds(lineEnd - base);
+            } else {
+                throw new MalformedReplyException("expected VALUE or END, got \"" + in.toString(base, Math.min(lineLength, 40)) + "\"");
             }
-            if (scanned == 0 && isErrorLine(in, lineStart, lineLength)) {
-                return lineEnd - base;
-            }
-            throw new MalformedReplyException("expected VALUE or END, got \"" + in.toString(lineStart, Math.min(lineLength, 40)) + "\"");
         }
+        if (in.readable() < blockLength) {
+            return 0;
+        }
+        int length = (int) blockLength;
+        if (in.get(base + length - 2) != '\r' || in.get(base + length - 1) != '\n') {
+            throw new MalformedReplyException("VALUE block not ended by CRLF");
+        }
+        blockLength = 0;
+        state = State.IN_VALUES;
+        endsReply = false;
+        return length;
+    }
+
+    @Override
+    public boolean endsReply() {
+        return endsReply;
     }
 
     @Override
     public void reset() {
-        scanned = 0;
-        values = 0;
+        state = State.FIRST_LINE;
+        blockLength = 0;
+        endsReply = true;
+    }
+
+    private int replyEnds(int length) {
+        state = State.FIRST_LINE;
+        endsReply = true;
+        return length;
     }
 
     /** Index just past the {@code \n} ending the line at {@code lineStart}, or -1 when it has not arrived. */
-    private static int lineEnd(Buffer in, int base, int lineStart) throws MalformedReplyException {
+    private static int lineEnd(Buffer in, int lineStart) throws MalformedReplyException {
         int end = in.writeIndex();
         int newline = in.indexOf((byte) '\n', lineStart, Math.min(end, lineStart + MAX_REPLY_LINE));
         if (newline < 0) {

@@ -2,13 +2,13 @@ package io.kvproxy.memcached.text;
 
 import io.kvproxy.spi.PendingReply;
 
-/** A receiver of a text reply; tells the {@link TextReplyFramer} what shape of reply to expect. */
+/**
+ * A receiver of a text reply; tells the {@link TextReplyFramer} what shape of reply to expect. A
+ * retrieval's receiver gets each VALUE block as a part ({@link #onReplyPart}), then the END line (or one
+ * error line instead of any block) as {@link #onReply}.
+ */
 interface TextReplyReceiver extends PendingReply {
 
     /** True for retrievals ({@code VALUE … END}); false for one-line replies. */
     boolean expectsValues();
-
-    /** Called by the framer before {@link #onReply} with the number of VALUE blocks in the reply. */
-    default void onValueCount(int values) {
-    }
 }

@@ -128,6 +128,11 @@ public final class TextSession implements ClientSession {
         return out;
     }
 
+    /** Something was appended to {@link #output()} outside {@link ReplyQueue#emitReady()} (a streamed block). */
+    void outputReady() {
+        channel.outputReady();
+    }
+
     void count(Counter counter, long amount) {
         channel.count(counter, amount);
     }
@@ -162,7 +167,10 @@ public final class TextSession implements ClientSession {
         }
     }
 
-    /** get, gets, gat, gats: one request per server holding any of the keys, merged back in key order. */
+    /**
+     * get, gets, gat, gats: one request per server holding any of the keys, its VALUE blocks streamed back
+     * in key order (a single key too, the request line sent as it came).
+     */
     private void retrieve(Buffer in, int base, ClusterRole role) {
         int keys = request.keyCount();
         count(request.command == TextCommand.GET || request.command == TextCommand.GETS ? Counter.CMD_GET : Counter.CMD_TOUCH, keys);
@@ -177,10 +185,11 @@ public final class TextSession implements ClientSession {
                 failNow(BackendFailure.UNAVAILABLE);
                 return;
             }
-            PendingCommand command = enqueue(Kind.FORWARD);
-            Buffer target = backend.output();
-            target.put(in, base, request.lineLength).put(CRLF);
-            backend.enqueue(command.addPart(backend, true));
+            PendingCommand command = enqueue(Kind.MULTI_GET);
+            Part part = command.addPart(backend, true);
+            command.addKey(in, base + request.tokenStart[first], request.tokenLength[first], 0);
+            backend.output().put(in, base, request.lineLength).put(CRLF);
+            backend.enqueue(part);
             return;
         }
         PendingCommand command = enqueue(Kind.MULTI_GET);

@@ -12,13 +12,15 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
-/** Backend replies framed whole and split at every byte. */
+/**
+ * Backend replies framed whole and split at every byte; a retrieval's VALUE blocks come one at a time,
+ * as parts, then its END.
+ */
 @Timeout(30)
 class TextReplyFramerTest {
 
     private static final class Receiver implements TextReplyReceiver {
         final boolean values;
-        int valueCount = -1;
 
         Receiver(boolean values) {
             this.values = values;
@@ -30,11 +32,6 @@ class TextReplyFramerTest {
         }
 
         @Override
-        public void onValueCount(int count) {
-            valueCount = count;
-        }
-
-        @Override
         public void onReply(Buffer buffer, int offset, int length) {
         }
 
@@ -43,49 +40,94 @@ class TextReplyFramerTest {
         }
     }
 
-    /** Frames {@code stream} as replies to {@code receivers}, fed in chunks cut at {@code cut}. */
-    private static List<String> frame(String stream, List<Receiver> receivers, int cut) throws MalformedReplyException {
+    /**
+     * Frames {@code stream} as replies to {@code receivers}, fed {@code chunk} bytes at a time after the
+     * first {@code cut}, into a buffer of at most {@code maxCapacity}: parts are listed with a "part "
+     * prefix, a receiver's last frame without.
+     */
+    private static List<String> frame(String stream, List<Receiver> receivers, int cut, int chunk, int maxCapacity)
+            throws MalformedReplyException {
         byte[] bytes = stream.getBytes(StandardCharsets.ISO_8859_1);
-        Buffer in = new Buffer(8, 1 << 20);
+        Buffer in = new Buffer(8, maxCapacity);
         TextReplyFramer framer = new TextReplyFramer();
-        List<String> replies = new ArrayList<>();
+        List<String> frames = new ArrayList<>();
         int next = 0;
-        for (int[] chunk : new int[][] {{0, cut}, {cut, bytes.length}}) {
-            in.put(bytes, chunk[0], chunk[1] - chunk[0]);
+        int fed = 0;
+        while (fed < bytes.length) {
+            int count = fed == 0 && cut > 0 ? cut : Math.min(chunk, bytes.length - fed);
+            count = Math.min(count, in.maxCapacity() - in.readable());
+            if (count == 0) {
+                throw new AssertionError("buffer full and nothing framed: " + frames);
+            }
+            in.put(bytes, fed, count);
+            fed += count;
             int length;
             while (next < receivers.size() && !in.isEmpty() && (length = framer.frame(in, receivers.get(next))) > 0) {
-                replies.add(in.toString(in.readIndex(), length) + "#" + receivers.get(next).valueCount);
+                boolean ends = framer.endsReply();
+                frames.add((ends ? "" : "part ") + in.toString(in.readIndex(), length));
                 in.skip(length);
-                next++;
+                if (ends) {
+                    next++;
+                }
             }
+            in.compact();
         }
-        return replies;
+        return frames;
     }
 
+    private static List<String> frame(String stream, List<Receiver> receivers, int cut) throws MalformedReplyException {
+        return frame(stream, receivers, cut, Integer.MAX_VALUE, 1 << 20);
+    }
+
+    private static List<Receiver> fresh(List<Receiver> receivers) {
+        List<Receiver> fresh = new ArrayList<>();
+        for (Receiver r : receivers) {
+            fresh.add(new Receiver(r.values));
+        }
+        return fresh;
+    }
+
+    /** The same frames whole, cut in two at every byte, and fed one byte at a time. */
     private static void assertFrames(String stream, List<Receiver> receivers, String... expected) throws Exception {
         for (int cut = 0; cut <= stream.length(); cut++) {
-            List<Receiver> fresh = new ArrayList<>();
-            for (Receiver r : receivers) {
-                fresh.add(new Receiver(r.values));
-            }
-            assertEquals(List.of(expected), frame(stream, fresh, cut), "cut at " + cut);
+            assertEquals(List.of(expected), frame(stream, fresh(receivers), cut), "cut at " + cut);
         }
+        assertEquals(List.of(expected), frame(stream, fresh(receivers), 0, 1, 1 << 20), "byte by byte");
     }
 
     @Test
     void oneLineReplies() throws Exception {
         assertFrames("STORED\r\nNOT_FOUND\r\n12\r\nSERVER_ERROR out of memory\r\n",
                 List.of(new Receiver(false), new Receiver(false), new Receiver(false), new Receiver(false)),
-                "STORED\r\n#-1", "NOT_FOUND\r\n#-1", "12\r\n#-1", "SERVER_ERROR out of memory\r\n#-1");
+                "STORED\r\n", "NOT_FOUND\r\n", "12\r\n", "SERVER_ERROR out of memory\r\n");
     }
 
     @Test
-    void retrievalRepliesSkipValueBytesThatLookLikeProtocol() throws Exception {
+    void retrievalRepliesComeBlockByBlockAndSkipValueBytesThatLookLikeProtocol() throws Exception {
         String tricky = "END\r\nVALUE x 0 1\r\n";
-        String stream = "VALUE a 0 " + tricky.length() + "\r\n" + tricky + "\r\nVALUE b 5 0 77\r\n\r\nEND\r\nEND\r\nSERVER_ERROR x\r\nSTORED\r\n";
+        String first = "VALUE a 0 " + tricky.length() + "\r\n" + tricky + "\r\n";
+        String stream = first + "VALUE b 5 0 77\r\n\r\nEND\r\nEND\r\nSERVER_ERROR x\r\nSTORED\r\n";
         assertFrames(stream, List.of(new Receiver(true), new Receiver(true), new Receiver(true), new Receiver(false)),
-                "VALUE a 0 " + tricky.length() + "\r\n" + tricky + "\r\nVALUE b 5 0 77\r\n\r\nEND\r\n#2", "END\r\n#0",
-                "SERVER_ERROR x\r\n#-1", "STORED\r\n#-1");
+                "part " + first, "part VALUE b 5 0 77\r\n\r\n", "END\r\n", "END\r\n", "SERVER_ERROR x\r\n", "STORED\r\n");
+    }
+
+    /** The buffer needs room for one block, not for the reply: max_packet bounds a value. */
+    @Test
+    void aReplyLargerThanTheBufferIsFramedBlockByBlock() throws Exception {
+        StringBuilder stream = new StringBuilder();
+        List<String> expected = new ArrayList<>();
+        for (int i = 0; i < 20; i++) {
+            String block = "VALUE k" + i + " 0 40\r\n" + "v".repeat(40) + "\r\n";
+            stream.append(block);
+            expected.add("part " + block);
+        }
+        stream.append("END\r\n");
+        expected.add("END\r\n");
+        for (int chunk : new int[] {1, 7, 64}) {
+            assertEquals(expected, frame(stream.toString(), List.of(new Receiver(true)), 0, chunk, 64), "chunk " + chunk);
+        }
+        assertThrows(MalformedReplyException.class,
+                () -> frame("VALUE big 0 60\r\n" + "v".repeat(60) + "\r\nEND\r\n", List.of(new Receiver(true)), 0, 1, 64));
     }
 
     @Test
@@ -94,5 +136,8 @@ class TextReplyFramerTest {
         assertThrows(MalformedReplyException.class, () -> frame("VALUE a 0 1\r\nxx\r\nEND\r\n", List.of(new Receiver(true)), 0));
         assertThrows(MalformedReplyException.class, () -> frame("VALUE a 0 zz\r\n", List.of(new Receiver(true)), 0));
         assertThrows(MalformedReplyException.class, () -> frame("x".repeat(9000), List.of(new Receiver(false)), 0));
+        // An error line is a reply only in place of every block.
+        assertThrows(MalformedReplyException.class,
+                () -> frame("VALUE a 0 1\r\nx\r\nSERVER_ERROR out of memory\r\n", List.of(new Receiver(true)), 0));
     }
 }

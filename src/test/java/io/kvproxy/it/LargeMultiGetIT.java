@@ -135,11 +135,18 @@ class LargeMultiGetIT {
      * Sends {@code command} with {@code keys} on a fresh connection and checks the reply as it streams in:
      * one VALUE block per key that has a value, in the order asked, then END. Returns the reply's size.
      */
-    private static long getAndCheck(String command, List<String> keys, Map<String, Integer> lengths) throws IOException {
+    private static long getAndCheck(String command, List<String> keys, Map<String, Integer> lengths) throws IOException, InterruptedException {
+        return getAndCheck(command, keys, lengths, 0);
+    }
+
+    /** As above, the client starting to read only {@code readAfterMillis} after it sent the request (a slow client). */
+    private static long getAndCheck(String command, List<String> keys, Map<String, Integer> lengths, long readAfterMillis)
+            throws IOException, InterruptedException {
         try (Socket socket = new Socket()) {
             socket.connect(new InetSocketAddress("127.0.0.1", proxy.port()), 2000);
             socket.setSoTimeout(30_000);
             socket.getOutputStream().write((command + " " + String.join(" ", keys) + "\r\n").getBytes(StandardCharsets.ISO_8859_1));
+            Thread.sleep(readAfterMillis);
             InputStream in = new BufferedInputStream(socket.getInputStream(), 256 * 1024);
             long bytes = 0;
             for (String key : keys) {
@@ -237,6 +244,33 @@ class LargeMultiGetIT {
         } finally {
             client.shutdown();
         }
+    }
+
+    /**
+     * Backpressure: a client that reads its 40 MiB reply only after a second, and one that never reads and
+     * hangs up, make the servers wait (at most recv_timeout for the one that never reads), and nothing
+     * else: the first gets everything, the second client's requests all succeed, no backend is reset.
+     */
+    @Test
+    void clientsThatReadLateOrNeverHoldNothingUp() throws Exception {
+        Map<String, Integer> lengths = new LinkedHashMap<>();
+        for (int i = 0; i < 40; i++) {
+            lengths.put("d:" + i, MAX_PACKET);
+        }
+        try (RawClient c = new RawClient(proxy.port())) {
+            c.setReadTimeoutMillis(20_000);
+            store(c, lengths);
+        }
+        List<String> keys = new ArrayList<>(lengths.keySet());
+        String request = "get " + String.join(" ", keys) + "\r\n";
+        try (RawClient never = new RawClient(proxy.port())) {
+            never.send(request);
+            long late = System.nanoTime();
+            assertTrue(getAndCheck("get", keys, lengths, 1000) > 40L * MAX_PACKET);
+            System.out.printf("a 40 MiB get read after 1 s behind one never read: %d ms%n", (System.nanoTime() - late) / 1_000_000);
+        }
+        assertTrue(Await.until(java.time.Duration.ofSeconds(10), () -> proxy.log().contains("delivered regardless")), proxy.log());
+        getAndCheck("get", keys, lengths);
     }
 
     /** 200 values of 1 MiB (max_packet each) over three servers, with a miss and a duplicate, in one get. */

@@ -120,6 +120,19 @@ class LargeMultiGetIT {
         return bytes;
     }
 
+    /** Stores {@code count} values of {@code length} bytes as {@code prefix}0, 1, …; returns each key's length, in key order. */
+    private static Map<String, Integer> storeValues(String prefix, int count, int length) throws IOException {
+        Map<String, Integer> lengths = new LinkedHashMap<>();
+        for (int i = 0; i < count; i++) {
+            lengths.put(prefix + i, length);
+        }
+        try (RawClient c = new RawClient(proxy.port())) {
+            c.setReadTimeoutMillis(20_000);
+            store(c, lengths);
+        }
+        return lengths;
+    }
+
     private static void store(RawClient c, Map<String, Integer> lengths) throws IOException {
         for (Map.Entry<String, Integer> each : lengths.entrySet()) {
             ByteArrayOutputStream request = new ByteArrayOutputStream();
@@ -198,13 +211,7 @@ class LargeMultiGetIT {
     /** Twelve values of 100 KB on one server (one hash tag): 1.2 MB of hits there, asked three times in a row. */
     @Test
     void twelveValuesOf100KbOnOneServer() throws Exception {
-        Map<String, Integer> lengths = new LinkedHashMap<>();
-        for (int i = 0; i < 12; i++) {
-            lengths.put("{one}a" + i, 100_000);
-        }
-        try (RawClient c = new RawClient(proxy.port())) {
-            store(c, lengths);
-        }
+        Map<String, Integer> lengths = storeValues("{one}a", 12, 100_000);
         List<String> keys = new ArrayList<>(lengths.keySet());
         keys.add(3, "{one}missing");
         keys.add(7, "{one}a2");
@@ -219,13 +226,7 @@ class LargeMultiGetIT {
     /** pymemcache's case: 150 values of 25 KB over three servers, read by a real client library (xmemcached). */
     @Test
     void oneHundredFiftyValuesOf25KbThroughXmemcached() throws Exception {
-        Map<String, Integer> lengths = new LinkedHashMap<>();
-        for (int i = 0; i < 150; i++) {
-            lengths.put("b:" + i, 25_000);
-        }
-        try (RawClient c = new RawClient(proxy.port())) {
-            store(c, lengths);
-        }
+        Map<String, Integer> lengths = storeValues("b:", 150, 25_000);
         List<String> keys = new ArrayList<>(lengths.keySet());
         getAndCheck("get", keys, lengths);
         XMemcachedClientBuilder builder = new XMemcachedClientBuilder(List.of(new InetSocketAddress("127.0.0.1", proxy.port())));
@@ -253,14 +254,7 @@ class LargeMultiGetIT {
      */
     @Test
     void clientsThatReadLateOrNeverHoldNothingUp() throws Exception {
-        Map<String, Integer> lengths = new LinkedHashMap<>();
-        for (int i = 0; i < 40; i++) {
-            lengths.put("d:" + i, MAX_PACKET);
-        }
-        try (RawClient c = new RawClient(proxy.port())) {
-            c.setReadTimeoutMillis(20_000);
-            store(c, lengths);
-        }
+        Map<String, Integer> lengths = storeValues("d:", 40, MAX_PACKET);
         List<String> keys = new ArrayList<>(lengths.keySet());
         String request = "get " + String.join(" ", keys) + "\r\n";
         try (RawClient never = new RawClient(proxy.port())) {
@@ -276,14 +270,7 @@ class LargeMultiGetIT {
     /** 200 values of 1 MiB (max_packet each) over three servers, with a miss and a duplicate, in one get. */
     @Test
     void twoHundredValuesOf1MbOverThreeServers() throws Exception {
-        Map<String, Integer> lengths = new LinkedHashMap<>();
-        for (int i = 0; i < 200; i++) {
-            lengths.put("c:" + i, MAX_PACKET);
-        }
-        try (RawClient c = new RawClient(proxy.port())) {
-            c.setReadTimeoutMillis(20_000);
-            store(c, lengths);
-        }
+        Map<String, Integer> lengths = storeValues("c:", 200, MAX_PACKET);
         long residentBeforeKb = residentKb();
         List<String> keys = new ArrayList<>(lengths.keySet());
         keys.add(100, "c:missing");

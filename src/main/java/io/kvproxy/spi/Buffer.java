@@ -326,11 +326,10 @@ public final class Buffer {
         }
         int readable = readable();
         if (readable > 0) {
-            ByteBuffer source = bytes.duplicate();
-            source.limit(writeIndex).position(readIndex);
-            ByteBuffer target = bytes.duplicate();
-            target.clear();
-            target.put(source);
+            // Through the I/O view, not duplicates: a backend connection compacts whenever a reply's parts
+            // have been handed on and a partial one is left, so this must not allocate.
+            ioView.limit(writeIndex).position(readIndex);
+            ioView.compact();
         }
         readIndex = 0;
         writeIndex = readable;

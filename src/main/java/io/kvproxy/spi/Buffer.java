@@ -8,22 +8,32 @@ import java.nio.charset.StandardCharsets;
 
 /**
  * A byte queue over a direct {@link ByteBuffer}: bytes are appended at the write index and consumed from
- * the read index. It grows on demand up to a fixed maximum and keeps what it grew to up to a retained
- * capacity, so a connection's steady state allocates nothing; {@link #shrink()} gives back only what a
- * rare large request or reply made it grow beyond that.
+ * the read index. It grows on demand up to a fixed maximum.
+ *
+ * <p>Two kinds. A <em>pooled</em> buffer (a client connection's, a request's) holds memory only while it
+ * holds bytes: it takes a chunk from its worker's {@link BufferPool} when bytes are first written or read
+ * into it, trades it for a larger one to grow, and gives it back on {@link #shrink()} once empty (or on
+ * {@link #release()}), so an idle connection holds none and the steady state allocates nothing. An
+ * <em>unpooled</em> buffer (a backend connection's: few, and busy for life) owns its memory and keeps what
+ * it grew to up to a retained capacity; {@link #shrink()} gives back only what a rare large request or
+ * reply made it grow beyond that.
  *
  * <p>Ownership: every buffer belongs to one connection of one worker. Whoever reads a region through
  * absolute indices (a parsed key, a reply view) may rely on it only until the owner next consumes,
- * compacts or grows the buffer. Not thread-safe.
+ * compacts, grows or shrinks the buffer. Not thread-safe.
  */
 public final class Buffer {
 
+    /** No memory: a pooled buffer at rest. Absolute reads of it fail, as there is nothing to read. */
+    private static final ByteBuffer NONE = ByteBuffer.allocateDirect(0);
+
+    /** Null for an unpooled buffer. */
+    private final BufferPool pool;
     private final int initialCapacity;
     private final int retainedCapacity;
     private final int maxCapacity;
+    /** Its position and limit serve socket I/O only and are reset after it; everything else is absolute. */
     private ByteBuffer bytes;
-    /** A second cursor over {@code bytes} for socket reads and writes, so they allocate nothing. */
-    private ByteBuffer ioView;
     private int readIndex;
     private int writeIndex;
 
@@ -42,11 +52,29 @@ public final class Buffer {
             throw new IllegalArgumentException(
                     "capacity " + initialCapacity + ".." + retainedCapacity + ".." + maxCapacity);
         }
+        this.pool = null;
         this.initialCapacity = initialCapacity;
         this.retainedCapacity = retainedCapacity;
         this.maxCapacity = maxCapacity;
         this.bytes = ByteBuffer.allocateDirect(initialCapacity);
-        this.ioView = bytes.duplicate();
+    }
+
+    /**
+     * A pooled buffer: no memory until bytes arrive, then chunks of {@code pool}, given back when empty.
+     *
+     * @param firstChunkBytes the chunk it takes first (a socket read fills what it is given: 16 KiB for a
+     *     connection, less for a request's reply)
+     * @param maxCapacity the most it may grow to; an append beyond it throws {@link BufferLimitException}
+     */
+    public Buffer(BufferPool pool, int firstChunkBytes, int maxCapacity) {
+        if (firstChunkBytes <= 0 || maxCapacity < firstChunkBytes) {
+            throw new IllegalArgumentException("capacity " + firstChunkBytes + ".." + maxCapacity);
+        }
+        this.pool = pool;
+        this.initialCapacity = firstChunkBytes;
+        this.retainedCapacity = 0;
+        this.maxCapacity = maxCapacity;
+        this.bytes = NONE;
     }
 
     public int readIndex() {
@@ -289,17 +317,25 @@ public final class Buffer {
      * @return bytes read, 0 when the buffer is full at its maximum, -1 at end of stream
      */
     public int readFrom(ReadableByteChannel channel) throws IOException {
+        if (bytes == NONE) {
+            bytes = pool.take(initialCapacity);
+        }
         if (writeIndex == bytes.capacity()) {
             compact();
             if (writeIndex == bytes.capacity()) {
-                if (bytes.capacity() == maxCapacity) {
+                if (bytes.capacity() >= maxCapacity) {
                     return 0;
                 }
                 grow(bytes.capacity() + 1);
             }
         }
-        ioView.limit(ioView.capacity()).position(writeIndex);
-        int read = channel.read(ioView);
+        int read;
+        try {
+            bytes.position(writeIndex);
+            read = channel.read(bytes);
+        } finally {
+            bytes.position(0);
+        }
         if (read > 0) {
             writeIndex += read;
         }
@@ -308,8 +344,16 @@ public final class Buffer {
 
     /** Writes readable bytes to {@code channel}, consuming what was written. */
     public int writeTo(WritableByteChannel channel) throws IOException {
-        ioView.limit(writeIndex).position(readIndex);
-        int written = channel.write(ioView);
+        if (isEmpty()) {
+            return 0;
+        }
+        int written;
+        try {
+            bytes.limit(writeIndex).position(readIndex);
+            written = channel.write(bytes);
+        } finally {
+            bytes.limit(bytes.capacity()).position(0);
+        }
         skip(written);
         return written;
     }
@@ -326,25 +370,50 @@ public final class Buffer {
         }
         int readable = readable();
         if (readable > 0) {
-            // Through the I/O view, not duplicates: a backend connection compacts whenever a reply's parts
-            // have been handed on and a partial one is left, so this must not allocate.
-            ioView.limit(writeIndex).position(readIndex);
-            ioView.compact();
+            // Through the buffer itself, not duplicates: a backend connection compacts whenever a reply's
+            // parts have been handed on and a partial one is left, so this must not allocate.
+            bytes.limit(writeIndex).position(readIndex);
+            bytes.compact();
+            bytes.clear();
         }
         readIndex = 0;
         writeIndex = readable;
     }
 
     /**
-     * Gives memory back after a request or reply larger than the retained capacity, once nothing is left
-     * to read. Smaller growth is kept: reallocating it on every request would churn direct memory.
+     * Once nothing is left to read, gives memory back: all of it for a pooled buffer (to the pool, which
+     * hands it out again without allocating); for an unpooled one, what a request or reply larger than
+     * the retained capacity made it grow to (smaller growth is kept: reallocating it on every request
+     * would churn direct memory).
      */
     public void shrink() {
-        if (isEmpty() && bytes.capacity() > retainedCapacity) {
+        if (!isEmpty()) {
+            return;
+        }
+        if (pool != null) {
+            release();
+        } else if (bytes.capacity() > retainedCapacity) {
             bytes = ByteBuffer.allocateDirect(initialCapacity);
-            ioView = bytes.duplicate();
             clear();
         }
+    }
+
+    /**
+     * A pooled buffer drops what it holds and gives its chunk back (its connection is closing); the next
+     * write takes a new one. An unpooled buffer is only cleared.
+     */
+    public void release() {
+        clear();
+        if (pool != null && bytes != NONE) {
+            ByteBuffer chunk = bytes;
+            bytes = NONE;
+            pool.give(chunk);
+        }
+    }
+
+    /** Whether it holds memory now (a pooled buffer at rest holds none). */
+    public boolean holdsMemory() {
+        return bytes.capacity() > 0;
     }
 
     /** Makes room for {@code count} more bytes at the write index, compacting or growing as needed. */
@@ -355,6 +424,10 @@ public final class Buffer {
         if (!canAppend(count)) {
             throw new BufferLimitException(readable() + count, maxCapacity);
         }
+        if (bytes == NONE) {
+            bytes = pool.take(Math.max(initialCapacity, count));
+            return;
+        }
         if (readIndex > 0 && bytes.capacity() - readable() >= count) {
             compact();
             return;
@@ -363,18 +436,22 @@ public final class Buffer {
     }
 
     private void grow(int needed) {
-        int capacity = bytes.capacity();
+        int capacity = Math.max(1, bytes.capacity());
         while (capacity < needed) {
             capacity = (int) Math.min((long) capacity * 2, maxCapacity);
         }
-        ByteBuffer larger = ByteBuffer.allocateDirect(capacity);
-        ByteBuffer source = bytes.duplicate();
-        source.limit(writeIndex).position(readIndex);
-        larger.put(source);
-        writeIndex = readable();
+        ByteBuffer larger = pool != null ? pool.take(capacity) : ByteBuffer.allocateDirect(capacity);
+        ByteBuffer old = bytes;
+        int readable = readable();
+        if (readable > 0) {
+            larger.put(0, old, readIndex, readable);
+        }
+        writeIndex = readable;
         readIndex = 0;
         bytes = larger;
-        ioView = bytes.duplicate();
+        if (pool != null && old != NONE) {
+            pool.give(old);
+        }
     }
 
     /** An append would take the buffer past its maximum. */

@@ -1,6 +1,7 @@
 package io.kvproxy.net;
 
 import io.kvproxy.spi.Buffer;
+import io.kvproxy.spi.BufferPool;
 import io.kvproxy.spi.ClientChannel;
 import io.kvproxy.spi.ClientSession;
 import io.kvproxy.spi.Counter;
@@ -19,7 +20,10 @@ import org.slf4j.LoggerFactory;
  * at the end of the worker's loop iteration.
  *
  * <p>Buffers: {@code in} is owned here and lent to the session, which consumes it; {@code out} is
- * appended to by the session and drained here.
+ * appended to by the session and drained here. Both are pooled: they take memory from the worker's
+ * {@link BufferPool} when bytes arrive or a reply is appended and give it back as soon as they are empty
+ * again (after the session consumed the input, after the socket took the output), and for good at close.
+ * An idle connection holds no buffer memory.
  */
 final class ClientConnection implements ClientChannel {
 
@@ -30,8 +34,8 @@ final class ClientConnection implements ClientChannel {
      * stopped reading.
      */
     static final int MIN_OUTPUT_LIMIT = 64 * 1024 * 1024;
-    private static final int INITIAL = 16 * 1024;
-    private static final int RETAINED = 32 * 1024;
+    /** A socket read fills what it is given; a chunk of this size takes a typical burst of requests. */
+    private static final int FIRST_CHUNK = 16 * 1024;
 
     /**
      * Legal moves: OPEN → INPUT_CLOSED (the client shut down its sending side: no more reading, but every
@@ -73,9 +77,9 @@ final class ClientConnection implements ClientChannel {
         this.channel = channel;
         this.peer = peer;
         // A request may be max_packet of value plus its command line (or a get line of max_packet).
-        // Growth up to RETAINED is kept: a busy pipelining client would otherwise reallocate every loop.
-        this.in = new Buffer(INITIAL, Math.min(RETAINED, maxPacketBytes + INITIAL), maxPacketBytes + INITIAL);
-        this.out = new Buffer(INITIAL, RETAINED, Integer.MAX_VALUE - 64);
+        BufferPool pool = worker.bufferPool();
+        this.in = new Buffer(pool, FIRST_CHUNK, maxPacketBytes + FIRST_CHUNK);
+        this.out = new Buffer(pool, FIRST_CHUNK, Integer.MAX_VALUE - 64);
         this.outputLimitBytes = Math.max(MIN_OUTPUT_LIMIT, 4L * maxPacketBytes);
         this.key = worker.register(channel, SelectionKey.OP_READ, this);
         this.lastActiveNanos = worker.nanoTime();
@@ -110,6 +114,11 @@ final class ClientConnection implements ClientChannel {
             closeReason = reason;
             outputReady();
         }
+    }
+
+    @Override
+    public BufferPool bufferPool() {
+        return worker.bufferPool();
     }
 
     @Override
@@ -249,6 +258,8 @@ final class ClientConnection implements ClientChannel {
             log.debug("client {}: close: {}", peer, e.toString());
         }
         session.onClose();
+        in.release();
+        out.release();
         worker.onClientClosed(this);
         log.debug("client {} closed (worker {}): {}; {} bytes in, {} bytes out", peer, worker.index(), reason, bytesIn, bytesOut);
     }

@@ -5,6 +5,7 @@ import io.kvproxy.replicate.RepairLog;
 import io.kvproxy.replicate.Repairs;
 import io.kvproxy.replicate.WorkerReplicator;
 import io.kvproxy.route.Topology;
+import io.kvproxy.spi.BufferPool;
 import io.kvproxy.spi.ClusterRole;
 import io.kvproxy.spi.Replicator;
 import io.kvproxy.spi.Counter;
@@ -55,6 +56,12 @@ public final class Worker implements Runnable {
     static final int REPAIR_LOG_ENTRIES = 200_000;
     /** How often repairs of backup servers that stayed in are attempted while any are due. */
     private static final long REPAIR_TICK_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
+    /**
+     * Free buffer memory kept per chunk size (2 MiB: 128 connections' worth of 16 KiB chunks), and how
+     * often what stayed unused is freed: the memory of a burst of connections goes back within a minute.
+     */
+    private static final int POOL_FREE_BYTES_PER_CLASS = 2 * 1024 * 1024;
+    private static final long POOL_TRIM_NANOS = TimeUnit.SECONDS.toNanos(30);
 
     private final int index;
     private final WorkerContext context;
@@ -68,6 +75,8 @@ public final class Worker implements Runnable {
     private final List<PendingRejoin> rejoins = new ArrayList<>();
     private long nextRepairTickNanos;
     private final WorkerCounters counters;
+    /** Memory of this worker's client and request buffers; see {@link BufferPool} for who takes and gives back. */
+    private final BufferPool bufferPool = new BufferPool(POOL_FREE_BYTES_PER_CLASS);
     private final List<ClientConnection> clients = new ArrayList<>();
     private final List<BackendConnection> dirtyBackends = new ArrayList<>();
     private final List<ClientConnection> dirtyClients = new ArrayList<>();
@@ -80,6 +89,7 @@ public final class Worker implements Runnable {
     private boolean eventClockRead;
     private SelectionKey acceptKey;
     private long acceptPausedUntilNanos;
+    private long nextPoolTrimNanos;
     private volatile boolean stopping;
     private long stopDeadlineNanos;
     private volatile boolean stopped;
@@ -164,6 +174,7 @@ public final class Worker implements Runnable {
         try {
             acceptKey = context.listener().register(selector, SelectionKey.OP_ACCEPT, null);
             long now = nanoTime();
+            nextPoolTrimNanos = now + POOL_TRIM_NANOS;
             for (BackendConnection backend : backends) {
                 backend.connect(now);
             }
@@ -394,6 +405,14 @@ public final class Worker implements Runnable {
                 acceptKey.interestOps(SelectionKey.OP_ACCEPT);
             }
         }
+        if (now - nextPoolTrimNanos >= 0) {
+            nextPoolTrimNanos = now + POOL_TRIM_NANOS;
+            long freed = bufferPool.trim();
+            if (freed > 0) {
+                log.debug("worker {}: freed {} KiB of unused buffer memory; {} KiB kept", index, freed / 1024,
+                        bufferPool.freeBytes() / 1024);
+            }
+        }
         long idleNanos = context.idleTimeoutNanos();
         if (idleNanos > 0) {
             for (int i = clients.size() - 1; i >= 0; i--) {
@@ -498,6 +517,10 @@ public final class Worker implements Runnable {
 
     Route route() {
         return route;
+    }
+
+    BufferPool bufferPool() {
+        return bufferPool;
     }
 
     Replicator replicator() {

@@ -18,6 +18,12 @@ public interface ClientChannel {
     /** Closes the connection once the output has been written (memcached {@code quit}, or a fatal error). */
     void closeAfterFlush(String reason);
 
+    /**
+     * The worker's pool of buffer memory, for the session's own {@link Buffer}s (per-request replies):
+     * they are to hold memory only while they hold bytes, like the connection's.
+     */
+    BufferPool bufferPool();
+
     /** Routing of keys to backend connections of this worker. */
     Route route();
 

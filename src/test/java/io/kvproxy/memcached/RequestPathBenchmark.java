@@ -6,6 +6,7 @@ import io.kvproxy.route.Ring;
 import io.kvproxy.route.RingNode;
 import io.kvproxy.spi.Backend;
 import io.kvproxy.spi.Buffer;
+import io.kvproxy.spi.BufferPool;
 import io.kvproxy.spi.ClientChannel;
 import io.kvproxy.spi.ClientSession;
 import io.kvproxy.spi.ClusterRole;
@@ -66,7 +67,7 @@ public class RequestPathBenchmark {
         }
         clientIn = new Buffer(64 * 1024, 64 * 1024);
         clientOut = new Buffer(64 * 1024, 64 * 1024);
-        session = protocol.openSession(new Channel(clientOut, new TwoServerRoute(ring, backends)));
+        session = protocol.openSession(new Channel(clientOut, new TwoServerRoute(ring, backends), new BufferPool(2 * 1024 * 1024)));
 
         String value = "v".repeat(VALUE_BYTES);
         StringBuilder ten = new StringBuilder("get");
@@ -247,7 +248,7 @@ public class RequestPathBenchmark {
     };
 
     /** A client connection without its socket: replies accumulate in {@code out}. */
-    private record Channel(Buffer out, Route route) implements ClientChannel {
+    private record Channel(Buffer out, Route route, BufferPool bufferPool) implements ClientChannel {
 
         @Override
         public Buffer output() {

@@ -7,6 +7,7 @@ import io.kvproxy.memcached.ReplyQueue;
 import io.kvproxy.spi.Backend;
 import io.kvproxy.spi.BackendFailure;
 import io.kvproxy.spi.Buffer;
+import io.kvproxy.spi.BufferPool;
 import io.kvproxy.spi.Counter;
 
 /**
@@ -19,11 +20,12 @@ final class BinaryCommand implements BinaryReplyReceiver, ReplyQueue.Entry, Repl
 
     enum Kind { LOCAL, FORWARD, BROADCAST }
 
-    /** Up to this much of a reply stays allocated between uses. */
-    private static final int RETAINED = 16 * 1024;
+    /** Its buffers take memory from the worker's pool when written to and give it back at {@link #recycle()}. */
+    private static final int FIRST_CHUNK = 256;
 
     private final BinarySession session;
-    final Buffer stored = new Buffer(128, RETAINED, Integer.MAX_VALUE - 64);
+    private final BufferPool pool;
+    final Buffer stored;
     Kind kind;
     boolean done;
     /** Written to the client already, or withheld because the client asked for silence. */
@@ -41,8 +43,10 @@ final class BinaryCommand implements BinaryReplyReceiver, ReplyQueue.Entry, Repl
     /** A request the proxy made itself (no client asked): whatever it gets, the client sees nothing. */
     private boolean silent;
 
-    BinaryCommand(BinarySession session) {
+    BinaryCommand(BinarySession session, BufferPool pool) {
         this.session = session;
+        this.pool = pool;
+        this.stored = new Buffer(pool, FIRST_CHUNK, Integer.MAX_VALUE - 64);
     }
 
     void reset(Kind kind, int opcode, int opaque) {
@@ -66,7 +70,7 @@ final class BinaryCommand implements BinaryReplyReceiver, ReplyQueue.Entry, Repl
     /** Makes this write replicated; returns the empty buffer for the replica packet. */
     Buffer startReplica(boolean always, boolean sync) {
         if (replica == null) {
-            replica = new Buffer(256, RETAINED, Integer.MAX_VALUE - 64);
+            replica = new Buffer(pool, FIRST_CHUNK, Integer.MAX_VALUE - 64);
         }
         replica.clear();
         replicates = true;

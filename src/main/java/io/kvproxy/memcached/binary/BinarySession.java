@@ -49,7 +49,7 @@ public final class BinarySession implements ClientSession {
         this.route = channel.route();
         this.out = channel.output();
         this.parser = new BinaryRequestParser(channel.maxPacketBytes());
-        this.replies = new ReplyQueue<>(channel, () -> new BinaryCommand(this));
+        this.replies = new ReplyQueue<>(channel, () -> new BinaryCommand(this, channel.bufferPool()));
         this.replicator = channel.replicator();
     }
 

@@ -1,6 +1,7 @@
 package io.kvproxy.memcached.text;
 
 import io.kvproxy.spi.Buffer;
+import io.kvproxy.spi.BufferPool;
 import java.util.Arrays;
 
 /**
@@ -41,8 +42,6 @@ final class MultiGetMerge {
         WAITING, AHEAD, WRITTEN, MISS
     }
 
-    /** Up to this much of a key list or of blocks kept ahead stays allocated between uses. */
-    private static final int RETAINED = 16 * 1024;
     /**
      * Blocks kept ahead (written or not: the buffer is reused only once all are written) beyond which a
      * server is asked to wait, unless its next block is the one whose turn it is.
@@ -50,7 +49,8 @@ final class MultiGetMerge {
     static final int AHEAD_LIMIT_BYTES = 8 * 1024 * 1024;
     private static final int VALUE_PREFIX = "VALUE ".length();
 
-    private final Buffer keys = new Buffer(256, RETAINED, Integer.MAX_VALUE - 64);
+    /** From the worker's pool, like {@code ahead}: memory only while a multi-get is in flight. */
+    private final Buffer keys;
     private final Buffer ahead;
     private int keyCount;
     private int[] keyStart = new int[8];
@@ -70,8 +70,9 @@ final class MultiGetMerge {
     private int hits;
     private int failedKeys;
 
-    MultiGetMerge(Buffer ahead) {
+    MultiGetMerge(Buffer ahead, BufferPool pool) {
         this.ahead = ahead;
+        this.keys = new Buffer(pool, 256, Integer.MAX_VALUE - 64);
     }
 
     void reset() {

@@ -5,6 +5,7 @@ import io.kvproxy.memcached.ReplyQueue;
 import io.kvproxy.spi.Backend;
 import io.kvproxy.spi.BackendFailure;
 import io.kvproxy.spi.Buffer;
+import io.kvproxy.spi.BufferPool;
 import io.kvproxy.spi.Counter;
 import java.util.Arrays;
 
@@ -39,14 +40,15 @@ final class PendingCommand implements ReplyQueue.Entry, ReplicaReceiver.SyncWait
     private static final byte[] ERROR = {'E', 'R', 'R', 'O', 'R'};
     private static final byte[] SERVER_ERROR = "SERVER_ERROR ".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
 
-    /** Up to this much of a reply or key list stays allocated between uses (a 10-key get of 1 KiB values). */
-    private static final int RETAINED = 16 * 1024;
+    /** Its buffers take memory from the worker's pool when written to and give it back at {@link #recycle()}. */
+    private static final int FIRST_CHUNK_BYTES = 256;
     /** Reply bytes the client has not yet read beyond which a retrieval's servers wait before sending more. */
     static final int STREAM_OUTPUT_LIMIT_BYTES = 4 * 1024 * 1024;
 
     private final TextSession session;
-    final Buffer stored = new Buffer(256, RETAINED, Integer.MAX_VALUE - 64);
-    private final MultiGetMerge merge = new MultiGetMerge(stored);
+    private final BufferPool pool;
+    final Buffer stored;
+    private final MultiGetMerge merge;
     Kind kind;
     boolean done;
     /** The reply was written to the client when it arrived: nothing left to emit. */
@@ -67,8 +69,11 @@ final class PendingCommand implements ReplyQueue.Entry, ReplicaReceiver.SyncWait
     private int firstErrorStart;
     private int firstErrorLength;
 
-    PendingCommand(TextSession session) {
+    PendingCommand(TextSession session, BufferPool pool) {
         this.session = session;
+        this.pool = pool;
+        this.stored = new Buffer(pool, FIRST_CHUNK_BYTES, Integer.MAX_VALUE - 64);
+        this.merge = new MultiGetMerge(stored, pool);
     }
 
     void reset(Kind kind) {
@@ -133,7 +138,7 @@ final class PendingCommand implements ReplyQueue.Entry, ReplicaReceiver.SyncWait
      */
     Buffer startReplica(boolean always, boolean sync) {
         if (replica == null) {
-            replica = new Buffer(256, RETAINED, Integer.MAX_VALUE - 64);
+            replica = new Buffer(pool, FIRST_CHUNK_BYTES, Integer.MAX_VALUE - 64);
         }
         replica.clear();
         replicates = true;
@@ -340,7 +345,7 @@ final class PendingCommand implements ReplyQueue.Entry, ReplicaReceiver.SyncWait
         }
     }
 
-    /** Gives memory back after a large reply. */
+    /** Gives every buffer's memory back to the pool: an entry at rest holds none. */
     @Override
     public void recycle() {
         stored.clear();

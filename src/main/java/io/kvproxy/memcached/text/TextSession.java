@@ -52,7 +52,7 @@ public final class TextSession implements ClientSession {
         this.route = channel.route();
         this.out = channel.output();
         this.parser = new TextRequestParser(channel.maxPacketBytes());
-        this.replies = new ReplyQueue<>(channel, () -> new PendingCommand(this));
+        this.replies = new ReplyQueue<>(channel, () -> new PendingCommand(this, channel.bufferPool()));
         this.replicator = channel.replicator();
     }
 

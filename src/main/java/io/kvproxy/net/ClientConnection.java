@@ -11,6 +11,7 @@ import io.kvproxy.spi.Route;
 import java.io.IOException;
 import java.nio.channels.SelectionKey;
 import java.nio.channels.SocketChannel;
+import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -24,16 +25,21 @@ import org.slf4j.LoggerFactory;
  * {@link BufferPool} when bytes arrive or a reply is appended and give it back as soon as they are empty
  * again (after the session consumed the input, after the socket took the output), and for good at close.
  * An idle connection holds no buffer memory.
+ *
+ * <p>A client that is slow to read its replies is served at its pace; one that stops reading, so that
+ * its socket accepts no byte for {@link #NO_PROGRESS_NANOS} while replies wait, is disconnected. Memory
+ * stays bounded meanwhile because the session stops taking requests while too much output is waiting.
  */
 final class ClientConnection implements ClientChannel {
 
     private static final Logger log = LoggerFactory.getLogger(ClientConnection.class);
     /**
-     * Reply bytes a client may leave unread before it is disconnected. The session stops taking requests
-     * long before (at 4 MiB), so only replies already in flight can pile up this far: a client that has
-     * stopped reading.
+     * How long replies may wait with the client's socket accepting no byte of them before the client is
+     * taken to have stopped reading and is disconnected. Ten seconds: far longer than any pause of a
+     * client that is reading, however slowly (a kernel socket buffer takes bytes as soon as the client
+     * reads any), and short enough that a dead reader's replies do not stay in memory for long.
      */
-    static final int MIN_OUTPUT_LIMIT = 64 * 1024 * 1024;
+    static final long NO_PROGRESS_NANOS = TimeUnit.SECONDS.toNanos(10);
     /** A socket read fills what it is given; a chunk of this size takes a typical burst of requests. */
     private static final int FIRST_CHUNK = 16 * 1024;
 
@@ -63,7 +69,6 @@ final class ClientConnection implements ClientChannel {
     private final Buffer in;
     private final Buffer out;
     private final ClientSession session;
-    private final long outputLimitBytes;
     private State state = State.OPEN;
     private String closeReason;
     private boolean dirty;
@@ -71,6 +76,10 @@ final class ClientConnection implements ClientChannel {
     private long bytesIn;
     private long bytesOut;
     private long lastActiveNanos;
+    /** Replies are waiting to be written (set at the first flush that could not write them all). */
+    private boolean outputWaiting;
+    /** When the socket last accepted reply bytes, or when replies started waiting. */
+    private long outputProgressNanos;
 
     ClientConnection(Worker worker, SocketChannel channel, String peer, int maxPacketBytes) throws IOException {
         this.worker = worker;
@@ -80,7 +89,6 @@ final class ClientConnection implements ClientChannel {
         BufferPool pool = worker.bufferPool();
         this.in = new Buffer(pool, FIRST_CHUNK, maxPacketBytes + FIRST_CHUNK);
         this.out = new Buffer(pool, FIRST_CHUNK, Integer.MAX_VALUE - 64);
-        this.outputLimitBytes = Math.max(MIN_OUTPUT_LIMIT, 4L * maxPacketBytes);
         this.key = worker.register(channel, SelectionKey.OP_READ, this);
         this.lastActiveNanos = worker.nanoTime();
         this.session = worker.protocol().openSession(this);
@@ -216,20 +224,19 @@ final class ClientConnection implements ClientChannel {
     }
 
     /** Writes pending replies; closes when closing and everything is written. */
-    void flush() throws IOException {
+    void flush(long nowNanos) throws IOException {
         dirty = false;
         if (state == State.CLOSED) {
             return;
         }
         if (!out.isEmpty()) {
-            bytesOut += out.writeTo(channel);
+            int written = out.writeTo(channel);
+            bytesOut += written;
+            if (written > 0 || !outputWaiting) {
+                outputProgressNanos = nowNanos;
+            }
         }
-        if (out.readable() > outputLimitBytes) {
-            log.warn("client {} disconnected: {} reply bytes unread (limit {}); it has stopped reading", peer,
-                    out.readable(), outputLimitBytes);
-            close("output limit: client not reading");
-            return;
-        }
+        outputWaiting = !out.isEmpty();
         if (out.isEmpty()) {
             out.shrink();
             if (state == State.CLOSING) {
@@ -243,6 +250,20 @@ final class ClientConnection implements ClientChannel {
     /** Requests read from this client whose replies have not been written in full. */
     long unansweredRequests() {
         return session.unansweredRequests();
+    }
+
+    /**
+     * Disconnects the client if replies have waited {@link #NO_PROGRESS_NANOS} without its socket taking a
+     * byte: it has stopped reading. A slow reader makes progress and is kept. Returns whether it closed.
+     */
+    boolean closeIfStoppedReading(long nowNanos) {
+        if (state == State.CLOSED || !outputWaiting || out.isEmpty() || nowNanos - outputProgressNanos < NO_PROGRESS_NANOS) {
+            return false;
+        }
+        log.warn("client {} disconnected: {} reply bytes waiting and none taken by its socket for {} s; it has stopped reading",
+                peer, out.readable(), TimeUnit.NANOSECONDS.toSeconds(nowNanos - outputProgressNanos));
+        close("no output progress: client not reading");
+        return true;
     }
 
     /** Closes now; one log line with the reason and the bytes moved. */

@@ -48,6 +48,8 @@ public final class Worker implements Runnable {
     private static final Logger log = LoggerFactory.getLogger(Worker.class);
     private static final byte[] TOO_MANY_CONNECTIONS = "ERROR Too many open connections\r\n".getBytes(StandardCharsets.US_ASCII);
     private static final long ACCEPT_PAUSE_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
+    /** How often clients are checked for having stopped reading (a tenth of the time they are given). */
+    private static final long PROGRESS_CHECK_NANOS = ClientConnection.NO_PROGRESS_NANOS / 10;
     /**
      * Keys (with the server each concerns) one worker remembers for repair: writes its stand-ins took and
      * replicas that did not apply. About 100 bytes each at most; past it, stand-in writes are refused and
@@ -89,6 +91,7 @@ public final class Worker implements Runnable {
     private boolean eventClockRead;
     private SelectionKey acceptKey;
     private long acceptPausedUntilNanos;
+    private long nextProgressCheckNanos;
     private long nextPoolTrimNanos;
     private volatile boolean stopping;
     private long stopDeadlineNanos;
@@ -174,6 +177,7 @@ public final class Worker implements Runnable {
         try {
             acceptKey = context.listener().register(selector, SelectionKey.OP_ACCEPT, null);
             long now = nanoTime();
+            nextProgressCheckNanos = now + PROGRESS_CHECK_NANOS;
             nextPoolTrimNanos = now + POOL_TRIM_NANOS;
             for (BackendConnection backend : backends) {
                 backend.connect(now);
@@ -245,14 +249,14 @@ public final class Worker implements Runnable {
             return;
         }
         if (key.isValid() && key.isWritable()) {
-            flush(client);
+            flush(client, now);
         }
     }
 
     /** Writes a client's pending replies; an error closes that connection only. */
-    private void flush(ClientConnection client) {
+    private void flush(ClientConnection client, long now) {
         try {
-            client.flush();
+            client.flush(now);
         } catch (IOException e) {
             client.close("I/O error: " + e.getMessage());
         } catch (RuntimeException e) {
@@ -405,6 +409,12 @@ public final class Worker implements Runnable {
                 acceptKey.interestOps(SelectionKey.OP_ACCEPT);
             }
         }
+        if (now - nextProgressCheckNanos >= 0) {
+            nextProgressCheckNanos = now + PROGRESS_CHECK_NANOS;
+            for (int i = clients.size() - 1; i >= 0; i--) {
+                clients.get(i).closeIfStoppedReading(now);
+            }
+        }
         if (now - nextPoolTrimNanos >= 0) {
             nextPoolTrimNanos = now + POOL_TRIM_NANOS;
             long freed = bufferPool.trim();
@@ -431,7 +441,7 @@ public final class Worker implements Runnable {
         }
         dirtyBackends.clear();
         for (int i = 0; i < dirtyClients.size(); i++) {
-            flush(dirtyClients.get(i));
+            flush(dirtyClients.get(i), now);
         }
         dirtyClients.clear();
     }

@@ -1,0 +1,90 @@
+package io.kvproxy.it;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * A client that reads its replies slowly but steadily is served whole, however much is waiting for it;
+ * only one that stops reading is cut off (RoutingIT's aClientThatStopsReadingIsDisconnectedWithoutStallingOthers).
+ */
+@Timeout(120)
+class SlowReaderIT {
+
+    private static final int VALUE_BYTES = 1024 * 1024;
+    /** 100 MiB of replies: more than any limit on unread bytes would let wait. */
+    private static final int GETS = 100;
+    private static final long READ_BYTES_PER_SECOND = 6L * 1000 * 1000;
+
+    @TempDir
+    Path dir;
+    private final List<MemcachedServer> servers = new ArrayList<>();
+    private KvproxyProcess proxy;
+
+    @AfterEach
+    void stop() throws Exception {
+        KvproxyProcess.stopAll(proxy, servers);
+    }
+
+    @Test
+    void aClientReadingALargePipelinedReplySteadilyIsNotCutOff() throws Exception {
+        proxy = KvproxyProcess.startOverMaster(dir, servers, 1, "thread_count = 1\nrecv_timeout = 3000");
+        String value = "s".repeat(VALUE_BYTES);
+        try (RawClient writer = new RawClient(proxy.port())) {
+            assertEquals("STORED\r\n", writer.call("set slow:a 0 0 " + VALUE_BYTES + "\r\n" + value + "\r\n", "\r\n"));
+        }
+        byte[] oneReply = ("VALUE slow:a 0 " + VALUE_BYTES + "\r\n" + value + "\r\nEND\r\n").getBytes(StandardCharsets.US_ASCII);
+        long expectedBytes = (long) GETS * oneReply.length;
+        try (Socket slow = new Socket()) {
+            // A small receive buffer, so that what waits is in the proxy, not in this kernel.
+            slow.setReceiveBufferSize(64 * 1024);
+            slow.connect(new InetSocketAddress("127.0.0.1", proxy.port()), 2000);
+            slow.setSoTimeout(15_000);
+            slow.getOutputStream().write("get slow:a\r\n".repeat(GETS).getBytes(StandardCharsets.US_ASCII));
+            long received = readPaced(slow.getInputStream(), oneReply, expectedBytes);
+            assertEquals(expectedBytes, received);
+        }
+        assertFalse(proxy.log().contains("stopped reading"), proxy.log());
+    }
+
+    /**
+     * Reads everything at {@link #READ_BYTES_PER_SECOND}, checking each byte against the repeated reply;
+     * returns the bytes read before the stream ended or {@code expectedBytes} were read.
+     */
+    private static long readPaced(InputStream in, byte[] oneReply, long expectedBytes) throws IOException, InterruptedException {
+        byte[] chunk = new byte[16 * 1024];
+        long received = 0;
+        long started = System.nanoTime();
+        while (received < expectedBytes) {
+            int read = in.read(chunk, 0, (int) Math.min(chunk.length, expectedBytes - received));
+            if (read < 0) {
+                throw new IOException("cut off after " + received + " of " + expectedBytes + " reply bytes");
+            }
+            for (int i = 0; i < read; i++) {
+                if (chunk[i] != oneReply[(int) ((received + i) % oneReply.length)]) {
+                    throw new AssertionError("reply byte " + (received + i) + " differs");
+                }
+            }
+            received += read;
+            // The pace is the point of the test: sleep until the bytes so far are due at this rate.
+            long dueNanos = received * 1_000_000_000L / READ_BYTES_PER_SECOND;
+            long aheadNanos = dueNanos - (System.nanoTime() - started);
+            if (aheadNanos > 0) {
+                Thread.sleep(aheadNanos / 1_000_000, (int) (aheadNanos % 1_000_000));
+            }
+        }
+        return received;
+    }
+}

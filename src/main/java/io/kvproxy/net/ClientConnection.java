@@ -41,7 +41,7 @@ final class ClientConnection implements ClientChannel {
      */
     static final long NO_PROGRESS_NANOS = TimeUnit.SECONDS.toNanos(10);
     /** A socket read fills what it is given; a chunk of this size takes a typical burst of requests. */
-    private static final int FIRST_CHUNK = 16 * 1024;
+    private static final int FIRST_CHUNK_BYTES = 16 * 1024;
 
     /**
      * Legal moves: OPEN → INPUT_CLOSED (the client shut down its sending side: no more reading, but every
@@ -87,8 +87,8 @@ final class ClientConnection implements ClientChannel {
         this.peer = peer;
         // A request may be max_packet of value plus its command line (or a get line of max_packet).
         BufferPool pool = worker.bufferPool();
-        this.in = new Buffer(pool, FIRST_CHUNK, maxPacketBytes + FIRST_CHUNK);
-        this.out = new Buffer(pool, FIRST_CHUNK, Integer.MAX_VALUE - 64);
+        this.in = new Buffer(pool, FIRST_CHUNK_BYTES, maxPacketBytes + FIRST_CHUNK_BYTES);
+        this.out = new Buffer(pool, FIRST_CHUNK_BYTES, Integer.MAX_VALUE - 64);
         this.key = worker.register(channel, SelectionKey.OP_READ, this);
         this.lastActiveNanos = worker.nanoTime();
         this.session = worker.protocol().openSession(this);

@@ -21,7 +21,7 @@ final class BinaryCommand implements BinaryReplyReceiver, ReplyQueue.Entry, Repl
     enum Kind { LOCAL, FORWARD, BROADCAST }
 
     /** Its buffers take memory from the worker's pool when written to and give it back at {@link #recycle()}. */
-    private static final int FIRST_CHUNK = 256;
+    private static final int FIRST_CHUNK_BYTES = 256;
 
     private final BinarySession session;
     private final BufferPool pool;
@@ -46,7 +46,7 @@ final class BinaryCommand implements BinaryReplyReceiver, ReplyQueue.Entry, Repl
     BinaryCommand(BinarySession session, BufferPool pool) {
         this.session = session;
         this.pool = pool;
-        this.stored = new Buffer(pool, FIRST_CHUNK, Integer.MAX_VALUE - 64);
+        this.stored = new Buffer(pool, FIRST_CHUNK_BYTES, Integer.MAX_VALUE - 64);
     }
 
     void reset(Kind kind, int opcode, int opaque) {
@@ -70,7 +70,7 @@ final class BinaryCommand implements BinaryReplyReceiver, ReplyQueue.Entry, Repl
     /** Makes this write replicated; returns the empty buffer for the replica packet. */
     Buffer startReplica(boolean always, boolean sync) {
         if (replica == null) {
-            replica = new Buffer(pool, FIRST_CHUNK, Integer.MAX_VALUE - 64);
+            replica = new Buffer(pool, FIRST_CHUNK_BYTES, Integer.MAX_VALUE - 64);
         }
         replica.clear();
         replicates = true;

@@ -28,7 +28,8 @@ import org.slf4j.LoggerFactory;
  *
  * <p>A client that is slow to read its replies is served at its pace; one that stops reading, so that
  * its socket accepts no byte for {@link #NO_PROGRESS_NANOS} while replies wait, is disconnected. Memory
- * stays bounded meanwhile because the session stops taking requests while too much output is waiting.
+ * stays bounded meanwhile because the session stops taking requests while too much output is waiting,
+ * and {@link #MAX_WAITING_OUTPUT_BYTES} bounds what requests already in flight can still pile up.
  */
 final class ClientConnection implements ClientChannel {
 
@@ -40,6 +41,14 @@ final class ClientConnection implements ClientChannel {
      * reads any), and short enough that a dead reader's replies do not stay in memory for long.
      */
     static final long NO_PROGRESS_NANOS = TimeUnit.SECONDS.toNanos(10);
+    /**
+     * A memory guard, not a judgement of speed: reply bytes one client may have waiting. The session stops
+     * taking requests once 4 MiB wait, but the replies of requests already in flight (up to 1,024 of them,
+     * each up to max_packet per key) still arrive, and without a bound one client could exhaust the
+     * daemon's direct memory (1 GiB as sbin runs it) for every other. Just under 256 MiB, so that the
+     * output buffer is cut before it would double to 512 MiB.
+     */
+    static final long MAX_WAITING_OUTPUT_BYTES = 240L * 1024 * 1024;
     /** A socket read fills what it is given; a chunk of this size takes a typical burst of requests. */
     private static final int FIRST_CHUNK_BYTES = 16 * 1024;
 
@@ -237,6 +246,12 @@ final class ClientConnection implements ClientChannel {
             }
         }
         outputWaiting = !out.isEmpty();
+        if (out.readable() > MAX_WAITING_OUTPUT_BYTES) {
+            log.warn("client {} disconnected: {} reply bytes waiting, more than the {} MiB one client may hold", peer,
+                    out.readable(), MAX_WAITING_OUTPUT_BYTES / (1024 * 1024));
+            close("output memory guard");
+            return;
+        }
         if (out.isEmpty()) {
             out.shrink();
             if (state == State.CLOSING) {

@@ -2,6 +2,7 @@ package io.kvproxy.it;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -9,6 +10,7 @@ import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.AfterEach;
@@ -18,7 +20,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * A client that reads its replies slowly but steadily is served whole, however much is waiting for it;
- * only one that stops reading is cut off (RoutingIT's aClientThatStopsReadingIsDisconnectedWithoutStallingOthers).
+ * only one that stops reading is cut off (RoutingIT's aClientThatStopsReadingIsDisconnectedWithoutStallingOthers),
+ * or one that has more replies waiting than the memory guard lets one client hold.
  */
 @Timeout(120)
 class SlowReaderIT {
@@ -57,6 +60,23 @@ class SlowReaderIT {
             assertEquals(expectedBytes, received);
         }
         assertFalse(proxy.log().contains("stopped reading"), proxy.log());
+    }
+
+    @Test
+    void aClientWhoseWaitingRepliesOutgrowTheMemoryGuardIsDisconnected() throws Exception {
+        proxy = KvproxyProcess.startOverMaster(dir, servers, 1, "thread_count = 1\nrecv_timeout = 3000");
+        String value = "g".repeat(VALUE_BYTES);
+        try (RawClient writer = new RawClient(proxy.port())) {
+            assertEquals("STORED\r\n", writer.call("set guard:a 0 0 " + VALUE_BYTES + "\r\n" + value + "\r\n", "\r\n"));
+        }
+        // 300 MiB of replies asked for at once and none read: more than one client may have waiting.
+        try (RawClient greedy = new RawClient(proxy.port()); RawClient other = new RawClient(proxy.port())) {
+            greedy.send("get guard:a\r\n".repeat(300));
+            assertTrue(Await.until(Duration.ofSeconds(30), () -> proxy.log().contains("more than the 240 MiB one client may hold")),
+                    proxy.log());
+            assertEquals("VERSION 0.1.0\r\n", other.call("version\r\n", "\r\n"));
+            assertTrue(other.call("get guard:a\r\n", "END\r\n").startsWith("VALUE guard:a 0 " + VALUE_BYTES + "\r\n"));
+        }
     }
 
     /**

@@ -69,9 +69,14 @@ class SlowReaderIT {
         try (RawClient writer = new RawClient(proxy.port())) {
             assertEquals("STORED\r\n", writer.call("set guard:a 0 0 " + VALUE_BYTES + "\r\n" + value + "\r\n", "\r\n"));
         }
-        // 300 MiB of replies asked for at once and none read: more than one client may have waiting.
+        // 300 MiB of replies asked for at once and none read: more than one client may have waiting. Binary
+        // GETs: a text retrieval's servers are held back while its client has 4 MiB unread.
         try (RawClient greedy = new RawClient(proxy.port()); RawClient other = new RawClient(proxy.port())) {
-            greedy.send("get guard:a\r\n".repeat(300));
+            java.io.ByteArrayOutputStream gets = new java.io.ByteArrayOutputStream();
+            for (int i = 0; i < 300; i++) {
+                gets.writeBytes(BinaryPackets.request(BinaryPackets.GET, new byte[0], "guard:a", "", i));
+            }
+            greedy.send(gets.toByteArray());
             assertTrue(Await.until(Duration.ofSeconds(30), () -> proxy.log().contains("more than the 240 MiB one client may hold")),
                     proxy.log());
             assertEquals("VERSION 0.1.0\r\n", other.call("version\r\n", "\r\n"));

@@ -393,8 +393,11 @@ public final class Buffer {
         if (pool != null) {
             release();
         } else if (bytes.capacity() > retainedCapacity) {
+            ByteBuffer outgrown = bytes;
             bytes = ByteBuffer.allocateDirect(initialCapacity);
             clear();
+            // Freed now: left to the GC, outgrown buffers pile up to MaxDirectMemorySize between collections.
+            BufferPool.release(outgrown);
         }
     }
 
@@ -451,6 +454,8 @@ public final class Buffer {
         bytes = larger;
         if (pool != null && old != NONE) {
             pool.give(old);
+        } else if (pool == null) {
+            BufferPool.release(old);
         }
     }
 

@@ -132,8 +132,11 @@ public final class BufferPool {
         return 1 << (sizeClass + MIN_SHIFT);
     }
 
-    /** Frees a chunk's memory now rather than at some later GC. */
-    private static void release(ByteBuffer chunk) {
+    /**
+     * Frees a direct buffer's memory now rather than at some later GC (an unpooled {@link Buffer} frees what
+     * it outgrew so). The caller must be its only owner and never touch it again.
+     */
+    static void release(ByteBuffer chunk) {
         if (INVOKE_CLEANER == null) {
             return; // no Cleaner access: the GC frees it once unreachable
         }

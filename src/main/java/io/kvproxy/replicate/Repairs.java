@@ -184,21 +184,28 @@ public final class Repairs {
             return;
         }
         int target = backup.topologyIndex(owner);
-        Backend connection = backends.backend(KIND, target);
-        if (!online.test(target) || !connection.isAvailable()) {
-            if (!repairs.record(target, RepairLog.Kind.REPLICA, KIND, key, 0, key.readable())) {
-                repairs.requireFlush(target);
+        int kinds = repairs.connectionKinds(entry);
+        // The key's replicas went over the same connection kinds as its writes: queue a delete behind each.
+        for (int kind = 0; kind < Byte.SIZE; kind++) {
+            if ((kinds & (1 << kind)) == 0) {
+                continue;
             }
-            return;
+            Backend connection = backends.backend(kind, target);
+            if (!online.test(target) || !connection.isAvailable()) {
+                if (!repairs.record(target, RepairLog.Kind.REPLICA, kind, key, 0, key.readable())) {
+                    repairs.requireFlush(target);
+                }
+                continue;
+            }
+            protocol.writeInvalidate(kind, connection.output(), key, 0, key.readable());
+            batch.outstanding++;
+            connection.enqueue(protocol.newInvalidateReceiver(kind, ok -> {
+                if (ok) {
+                    counters.add(Counter.REPAIRS, 1);
+                }
+                batch.answered(ok);
+            }));
         }
-        protocol.writeInvalidate(KIND, connection.output(), key, 0, key.readable());
-        batch.outstanding++;
-        connection.enqueue(protocol.newInvalidateReceiver(KIND, ok -> {
-            if (ok) {
-                counters.add(Counter.REPAIRS, 1);
-            }
-            batch.answered(ok);
-        }));
     }
 
     private void sendFlush(int server, Batch batch) {

@@ -72,7 +72,7 @@ public final class Repairs {
             sendFlush(server, batch);
         }
         for (int e = 0; e < repairs.entryLimit(); e++) {
-            if (!repairs.isLive(e) || repairs.isRepairing(e)) {
+            if (!repairs.isLive(e)) {
                 continue;
             }
             int target = repairs.server(e);
@@ -84,6 +84,11 @@ public final class Repairs {
                     continue;
                 }
             } else if (!mine) {
+                continue;
+            }
+            if (repairs.isRepairing(e)) {
+                // An earlier delete of it is still unanswered and may yet fail: let the server in next time.
+                batch.unreachable = true;
                 continue;
             }
             if (!sendDelete(e, batch)) {

@@ -43,6 +43,8 @@ public final class Repairs {
     private final IntPredicate online;
     private final WorkerCounters counters;
     private final Buffer key = new Buffer(256, 64 * 1024);
+    /** Servers a flush was sent to and not yet answered; made on the first flush. */
+    private boolean[] flushInFlight;
 
     /**
      * @param backup the backup cluster, or null
@@ -128,8 +130,6 @@ public final class Repairs {
     public boolean hasWork() {
         return repairs.count(RepairLog.Kind.REPLICA) > 0 || repairs.anyFlushNeeded();
     }
-
-    private boolean[] flushInFlight;
 
     private boolean flushing(int server) {
         return flushInFlight != null && flushInFlight[server];

@@ -112,7 +112,7 @@ final class BackendConnection implements Backend {
         }
         long now = worker.nanoTime();
         long start = state == State.CONNECTING ? Math.max(now, stateDeadlineNanos) : now;
-        fifo.add(reply, start + recvTimeoutNanos);
+        fifo.add(reply, framer.expectation(reply), start + recvTimeoutNanos);
         if (!dirty) {
             dirty = true;
             worker.markDirty(this);
@@ -220,7 +220,7 @@ final class BackendConnection implements Backend {
             }
             int length;
             try {
-                length = framer.frame(in, fifo.head());
+                length = framer.frame(in, fifo.headExpectation());
             } catch (MalformedReplyException e) {
                 fail(nowNanos, "unparseable reply: " + e.getMessage(), true);
                 return;

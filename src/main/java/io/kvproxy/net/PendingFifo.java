@@ -6,12 +6,16 @@ import io.kvproxy.spi.PendingReply;
  * The requests in flight on one backend connection, oldest first, as parallel ring arrays (no node
  * allocation per request). Each entry has a deadline; an entry whose requester was already told "timeout"
  * stays in place, marked abandoned, until its late reply arrives and is thrown away — so the next reply
- * always matches the next entry. Owned by the backend connection's worker.
+ * always matches the next entry. The late reply is framed by the entry's expectation, kept here, never by
+ * its receiver, which may have been reused for another request by then. Owned by the backend
+ * connection's worker.
  */
 final class PendingFifo {
 
     private PendingReply[] replies;
     private long[] deadlines;
+    /** The framer's {@link io.kvproxy.spi.ReplyFramer#expectation} of each entry, taken when it was sent. */
+    private int[] expectations;
     private boolean[] abandoned;
     private int head;
     private int size;
@@ -21,6 +25,7 @@ final class PendingFifo {
     PendingFifo(int initialCapacity) {
         replies = new PendingReply[initialCapacity];
         deadlines = new long[initialCapacity];
+        expectations = new int[initialCapacity];
         abandoned = new boolean[initialCapacity];
     }
 
@@ -32,19 +37,24 @@ final class PendingFifo {
         return size == 0;
     }
 
-    void add(PendingReply reply, long deadlineNanos) {
+    void add(PendingReply reply, int expectation, long deadlineNanos) {
         if (size == replies.length) {
             grow();
         }
         int slot = (head + size) & (replies.length - 1);
         replies[slot] = reply;
         deadlines[slot] = deadlineNanos;
+        expectations[slot] = expectation;
         abandoned[slot] = false;
         size++;
     }
 
     PendingReply head() {
         return replies[head];
+    }
+
+    int headExpectation() {
+        return expectations[head];
     }
 
     boolean headAbandoned() {
@@ -90,15 +100,18 @@ final class PendingFifo {
         int capacity = replies.length * 2;
         PendingReply[] newReplies = new PendingReply[capacity];
         long[] newDeadlines = new long[capacity];
+        int[] newExpectations = new int[capacity];
         boolean[] newAbandoned = new boolean[capacity];
         for (int i = 0; i < size; i++) {
             int slot = (head + i) & (replies.length - 1);
             newReplies[i] = replies[slot];
             newDeadlines[i] = deadlines[slot];
+            newExpectations[i] = expectations[slot];
             newAbandoned[i] = abandoned[slot];
         }
         replies = newReplies;
         deadlines = newDeadlines;
+        expectations = newExpectations;
         abandoned = newAbandoned;
         head = 0;
     }

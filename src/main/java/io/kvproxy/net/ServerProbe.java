@@ -69,7 +69,7 @@ public final class ServerProbe implements HealthMonitor.Prober {
                 if (in.readFrom(channel) < 0) {
                     return "connection closed";
                 }
-                int length = framer.frame(in, receiver);
+                int length = framer.frame(in, framer.expectation(receiver));
                 if (length > 0) {
                     receiver.onReply(in, in.readIndex(), length);
                     return healthy[0] ? null : "unexpected answer";

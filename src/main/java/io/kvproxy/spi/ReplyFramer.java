@@ -10,13 +10,21 @@ package io.kvproxy.spi;
 public interface ReplyFramer {
 
     /**
+     * What this framer needs to know of a request to frame its reply, taken when the request is queued.
+     * The receiver is not asked again at framing time: once its requester has been answered otherwise
+     * (a timeout), the receiver may be reused for a new request while the late reply to the old one is
+     * still to come, and that reply must be framed, and thrown away, as the reply to what was sent.
+     */
+    int expectation(PendingReply request);
+
+    /**
      * Length of the next complete frame at {@code in}'s read index, a whole reply or one part of it (see
      * {@link #endsReply()}), or 0 when more bytes are needed.
      *
-     * @param expected the request this reply answers (the head of the backend's FIFO)
-     * @throws MalformedReplyException when the bytes cannot be a reply to {@code expected}
+     * @param expectation {@link #expectation} of the request this reply answers (the head of the FIFO)
+     * @throws MalformedReplyException when the bytes cannot be a reply to that request
      */
-    int frame(Buffer in, PendingReply expected) throws MalformedReplyException;
+    int frame(Buffer in, int expectation) throws MalformedReplyException;
 
     /**
      * Whether the frame {@link #frame} just returned ends its reply ({@link PendingReply#onReply}) or is a

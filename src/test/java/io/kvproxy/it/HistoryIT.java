@@ -128,6 +128,7 @@ class HistoryIT {
         System.out.println("HistoryIT seed " + seed + ": " + figures);
         schedule.events().forEach(event -> System.out.println("HistoryIT fault " + event));
         if (!violations.isEmpty() || !problems.isEmpty()) {
+            keepDaemonLog();
             fail(report(seed, checker, violations, problems, figures));
         }
     }
@@ -295,6 +296,18 @@ class HistoryIT {
             });
         }
         return text.toString();
+    }
+
+    /** The daemon's log outlives the test's directory when it failed: target/failsafe-reports/HistoryIT-kvproxy.log. */
+    private void keepDaemonLog() {
+        try {
+            Path reports = Path.of("target", "failsafe-reports");
+            java.nio.file.Files.createDirectories(reports);
+            java.nio.file.Files.copy(dir.resolve("kvproxy.log"), reports.resolve("HistoryIT-kvproxy.log"),
+                    java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        } catch (IOException e) {
+            System.out.println("HistoryIT: could not keep the daemon log: " + e);
+        }
     }
 
     private String report(long seed, HistoryChecker checker, List<Violation> violations, List<String> problems, String figures) {

@@ -158,7 +158,7 @@ public class RequestPathBenchmark {
                 }
             }
             while (!replies.isEmpty()) {
-                int length = framer.frame(replies, fifo.peekFirst());
+                int length = framer.frame(replies, framer.expectation(fifo.peekFirst()));
                 if (length == 0) {
                     throw new IllegalStateException("incomplete reply");
                 }

@@ -14,11 +14,17 @@ import io.kvproxy.spi.ReplyFramer;
  */
 public final class BinaryReplyFramer implements ReplyFramer {
 
+    /** The opcode sent: its reply must carry the same one. */
     @Override
-    public int frame(Buffer in, PendingReply expected) throws MalformedReplyException {
-        if (!(expected instanceof BinaryReplyReceiver receiver)) {
-            throw new IllegalStateException("binary framer given " + expected.getClass().getName());
+    public int expectation(PendingReply request) {
+        if (!(request instanceof BinaryReplyReceiver receiver)) {
+            throw new IllegalStateException("binary framer given " + request.getClass().getName());
         }
+        return receiver.sentOpcode();
+    }
+
+    @Override
+    public int frame(Buffer in, int sentOpcode) throws MalformedReplyException {
         if (in.readable() < HEADER_LENGTH) {
             return 0;
         }
@@ -27,9 +33,9 @@ public final class BinaryReplyFramer implements ReplyFramer {
             throw new MalformedReplyException("bad response magic 0x" + Integer.toHexString(in.get(base) & 0xff));
         }
         int opcode = in.get(base + OPCODE) & 0xff;
-        if (opcode != receiver.sentOpcode()) {
+        if (opcode != sentOpcode) {
             throw new MalformedReplyException("reply opcode 0x" + Integer.toHexString(opcode) + " to opcode 0x"
-                    + Integer.toHexString(receiver.sentOpcode()));
+                    + Integer.toHexString(sentOpcode));
         }
         long length = HEADER_LENGTH + (in.getInt(base + BODY_LENGTH) & 0xffff_ffffL);
         if (length > in.maxCapacity()) {

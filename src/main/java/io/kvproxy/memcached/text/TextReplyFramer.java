@@ -34,13 +34,23 @@ public final class TextReplyFramer implements ReplyFramer {
     private long blockLength;
     private boolean endsReply = true;
 
+    /** {@link #expectation} of a request answered with VALUE blocks and END. */
+    private static final int VALUES = 1;
+    /** {@link #expectation} of a request answered with one line. */
+    private static final int ONE_LINE = 0;
+
     @Override
-    public int frame(Buffer in, PendingReply expected) throws MalformedReplyException {
-        if (!(expected instanceof TextReplyReceiver receiver)) {
-            throw new IllegalStateException("text framer given " + expected.getClass().getName());
+    public int expectation(PendingReply request) {
+        if (!(request instanceof TextReplyReceiver receiver)) {
+            throw new IllegalStateException("text framer given " + request.getClass().getName());
         }
+        return receiver.expectsValues() ? VALUES : ONE_LINE;
+    }
+
+    @Override
+    public int frame(Buffer in, int expectation) throws MalformedReplyException {
         int base = in.readIndex();
-        if (!receiver.expectsValues()) {
+        if (expectation == ONE_LINE) {
             int lineEnd = lineEnd(in, base);
             return lineEnd < 0 ? 0 : replyEnds(lineEnd - base);
         }

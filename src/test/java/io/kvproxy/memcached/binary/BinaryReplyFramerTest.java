@@ -39,7 +39,7 @@ class BinaryReplyFramerTest {
         for (int[] chunk : new int[][] {{0, cut}, {cut, stream.readable()}}) {
             in.put(stream, chunk[0], chunk[1] - chunk[0]);
             int length;
-            while (next < sent.size() && (length = framer.frame(in, sent.get(next))) > 0) {
+            while (next < sent.size() && (length = framer.frame(in, framer.expectation(sent.get(next)))) > 0) {
                 lengths.add(length);
                 in.skip(length);
                 next++;

@@ -62,7 +62,7 @@ class TextReplyFramerTest {
             in.put(bytes, fed, count);
             fed += count;
             int length;
-            while (next < receivers.size() && !in.isEmpty() && (length = framer.frame(in, receivers.get(next))) > 0) {
+            while (next < receivers.size() && !in.isEmpty() && (length = framer.frame(in, framer.expectation(receivers.get(next)))) > 0) {
                 boolean ends = framer.endsReply();
                 frames.add((ends ? "" : "part ") + in.toString(in.readIndex(), length));
                 in.skip(length);

@@ -9,7 +9,7 @@ import java.util.Map;
 public interface ProtocolProvider {
 
     /** The SPI version this core implements. An extension built against another version is refused. */
-    int SPI_VERSION = 2;
+    int SPI_VERSION = 3;
 
     /** The SPI version the extension was built against; must equal {@link #SPI_VERSION}. */
     int spiVersion();

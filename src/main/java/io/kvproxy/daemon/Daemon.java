@@ -88,7 +88,8 @@ public final class Daemon {
                 TimeUnit.SECONDS.toNanos(settings.failoverIntervalSeconds()),
                 TimeUnit.SECONDS.toNanos(settings.idleTimeoutSeconds()),
                 settings.maxPacketBytes(),
-                (settings.asyncSize() + settings.threadCount() - 1) / settings.threadCount());
+                (settings.asyncSize() + settings.threadCount() - 1) / settings.threadCount(),
+                settings.threadCount());
         for (int i = 0; i < settings.threadCount(); i++) {
             workers.add(new Worker(i, context, counters.get(i)));
         }

@@ -6,15 +6,22 @@ import io.kvproxy.memcached.binary.BinaryReplyFramer;
 import io.kvproxy.memcached.binary.BinarySession;
 import io.kvproxy.memcached.text.TextInvalidate;
 import io.kvproxy.memcached.text.TextProbe;
+import io.kvproxy.memcached.stats.PoolStats;
 import io.kvproxy.memcached.text.TextReplyFramer;
+import io.kvproxy.memcached.text.TextStatsSampler;
 import io.kvproxy.spi.Buffer;
 import io.kvproxy.spi.ClientChannel;
 import io.kvproxy.spi.ClientSession;
 import io.kvproxy.spi.PendingReply;
 import io.kvproxy.spi.Protocol;
 import io.kvproxy.spi.ReplyFramer;
+import io.kvproxy.spi.Route;
+import io.kvproxy.spi.WorkerTask;
 
-/** memcached over text (and, on the same port, binary). Immutable; shared by all workers. */
+/**
+ * memcached over text (and, on the same port, binary). Shared by all workers: immutable but for the
+ * pool's sampled stats, which are made to be written and read from any worker.
+ */
 final class MemcachedProtocol implements Protocol {
 
     /** Backend connection kinds: memcached fixes a connection's protocol at its first byte. */
@@ -22,6 +29,8 @@ final class MemcachedProtocol implements Protocol {
     static final int BINARY_BACKEND = BinarySession.BACKEND_KIND;
 
     private final WireFormat accepted;
+    /** The master servers' sampled stats: written by the workers' samplers, read by every session. */
+    private final PoolStats poolStats = new PoolStats(System::nanoTime);
 
     MemcachedProtocol(WireFormat accepted) {
         this.accepted = accepted;
@@ -29,7 +38,12 @@ final class MemcachedProtocol implements Protocol {
 
     @Override
     public ClientSession openSession(ClientChannel channel) {
-        return new MemcachedSession(channel, accepted);
+        return new MemcachedSession(channel, accepted, poolStats);
+    }
+
+    @Override
+    public WorkerTask newWorkerTask(int workerIndex, int workerCount, Route route, long startNanos) {
+        return new TextStatsSampler(poolStats, route, workerIndex, workerCount, startNanos);
     }
 
     @Override

@@ -2,6 +2,7 @@ package io.kvproxy.memcached;
 
 import io.kvproxy.memcached.MemcachedProvider.WireFormat;
 import io.kvproxy.memcached.binary.BinarySession;
+import io.kvproxy.memcached.stats.PoolStats;
 import io.kvproxy.memcached.text.TextSession;
 import io.kvproxy.spi.Buffer;
 import io.kvproxy.spi.ClientChannel;
@@ -19,12 +20,14 @@ final class MemcachedSession implements ClientSession {
 
     private final ClientChannel channel;
     private final WireFormat accepted;
+    private final PoolStats poolStats;
     private ClientSession chosen;
     private boolean refused;
 
-    MemcachedSession(ClientChannel channel, WireFormat accepted) {
+    MemcachedSession(ClientChannel channel, WireFormat accepted, PoolStats poolStats) {
         this.channel = channel;
         this.accepted = accepted;
+        this.poolStats = poolStats;
     }
 
     @Override
@@ -49,7 +52,7 @@ final class MemcachedSession implements ClientSession {
                     .getBytes(StandardCharsets.US_ASCII));
             refuse("text client on a binary-only port");
         } else {
-            chosen = binary ? new BinarySession(channel) : new TextSession(channel);
+            chosen = binary ? new BinarySession(channel, poolStats) : new TextSession(channel, poolStats);
         }
     }
 

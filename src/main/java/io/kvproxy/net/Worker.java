@@ -12,6 +12,7 @@ import io.kvproxy.spi.Counter;
 import io.kvproxy.spi.Protocol;
 import io.kvproxy.spi.ProxyView;
 import io.kvproxy.spi.Route;
+import io.kvproxy.spi.WorkerTask;
 import io.kvproxy.stats.WorkerCounters;
 import java.io.IOException;
 import java.net.InetSocketAddress;
@@ -75,6 +76,8 @@ public final class Worker implements Runnable {
     private final WorkerReplicator replicator;
     private final Repairs repairs;
     private final List<PendingRejoin> rejoins = new ArrayList<>();
+    /** The protocol's background work on this worker (set when the loop starts), or null. */
+    private WorkerTask protocolTask;
     private long nextRepairTickNanos;
     private final WorkerCounters counters;
     /** Memory of this worker's client and request buffers; see {@link BufferPool} for who takes and gives back. */
@@ -182,6 +185,7 @@ public final class Worker implements Runnable {
             for (BackendConnection backend : backends) {
                 backend.connect(now);
             }
+            protocolTask = context.protocol().newWorkerTask(index, context.workerCount(), route, now);
             loop();
         } catch (IOException | RuntimeException e) {
             log.error("worker {} failed and stops", index, e);
@@ -397,6 +401,13 @@ public final class Worker implements Runnable {
             nextRepairTickNanos = now + REPAIR_TICK_NANOS;
             repairs.tick();
         }
+        if (protocolTask != null && !stopping && protocolTask.nextDeadlineNanos() - now <= 0) {
+            try {
+                protocolTask.run(now);
+            } catch (RuntimeException e) {
+                log.error("worker {}: protocol task failed", index, e);
+            }
+        }
         for (int i = rejoins.size() - 1; i >= 0; i--) {
             if (rejoins.get(i).check(now)) {
                 rejoins.remove(i);
@@ -459,6 +470,9 @@ public final class Worker implements Runnable {
         }
         if (repairs.hasWork() && nextRepairTickNanos - deadline < 0) {
             deadline = nextRepairTickNanos;
+        }
+        if (protocolTask != null && !stopping && protocolTask.nextDeadlineNanos() - deadline < 0) {
+            deadline = protocolTask.nextDeadlineNanos();
         }
         if (!rejoins.isEmpty()) {
             // A rejoin waits for connections to come up: look again soon.

@@ -13,6 +13,7 @@ import java.nio.channels.ServerSocketChannel;
  * @param idleTimeoutNanos close clients idle this long; 0 never
  * @param maxRetryNanos the longest wait between reconnect attempts to a down backend
  * @param asyncLimitPerWorker each worker's share of {@code async_size}
+ * @param workerCount how many workers share this context
  */
 public record WorkerContext(
         ServerSocketChannel listener,
@@ -27,5 +28,6 @@ public record WorkerContext(
         long maxRetryNanos,
         long idleTimeoutNanos,
         int maxPacketBytes,
-        int asyncLimitPerWorker) {
+        int asyncLimitPerWorker,
+        int workerCount) {
 }

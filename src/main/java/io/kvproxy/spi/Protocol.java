@@ -47,6 +47,15 @@ public interface Protocol {
      */
     PendingReply newInvalidateReceiver(int kind, ProbeResult result);
 
+    /**
+     * The protocol's background work on worker {@code workerIndex} of {@code workerCount}, which routes
+     * through {@code route} (that worker's backend connections); null when it has none. Called on the
+     * worker's thread before it serves anyone.
+     */
+    default WorkerTask newWorkerTask(int workerIndex, int workerCount, Route route, long startNanos) {
+        return null;
+    }
+
     /** Where a probe's verdict goes. */
     @FunctionalInterface
     interface ProbeResult {

@@ -6,8 +6,21 @@ public interface ProxyView {
     /** The original kvproxy {@code status} report, {@code \n}-terminated lines, blank first and last line. */
     String statusReport();
 
-    /** Counters for {@code stats}, in display order: name and value. */
+    /**
+     * The proxy's own figures for {@code stats}, in display order: name and value. Those that mean what
+     * memcached's figure of that name means have its name; the rest are prefixed {@code kvproxy_}
+     * (kvproxy's own version is {@code kvproxy_version}).
+     */
     void forEachStat(StatSink sink);
+
+    /** The proxy's settings that memcached's {@code stats settings} names ({@code maxconns}, {@code tcpport}…). */
+    void forEachSetting(StatSink sink);
+
+    /**
+     * {@code stats reset}: the memcached-named counters of {@link #forEachStat} count from zero again.
+     * Gauges and the proxy's own accounting ({@code kvproxy_}, the {@code status} report) are left alone.
+     */
+    void resetStats();
 
     /** kvproxy's version string. */
     String version();

@@ -8,6 +8,7 @@ import io.kvproxy.spi.ClusterRole;
 import io.kvproxy.spi.Counter;
 import io.kvproxy.spi.ProxyView;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicLongArray;
 import java.util.function.IntSupplier;
 import java.util.function.LongSupplier;
 
@@ -32,6 +33,11 @@ public final class ProxyState implements ProxyView {
     private final LongSupplier workerAllocatedBytes;
     private final LongSupplier repairBacklog;
     private final long startMillis = System.currentTimeMillis();
+    /** What {@code stats} subtracts since the last {@code stats reset}: one slot per counter, then the connection totals. */
+    private final AtomicLongArray resetBase = new AtomicLongArray(COUNTERS.length + 2);
+    private static final Counter[] COUNTERS = Counter.values();
+    private static final int TOTAL_CONNECTIONS_BASE = COUNTERS.length;
+    private static final int REJECTED_CONNECTIONS_BASE = COUNTERS.length + 1;
 
     public ProxyState(String version, ProxySettings settings, Topology topology, List<WorkerCounters> counters,
                       IntSupplier clientConnections, LongSupplier totalConnections, LongSupplier refusedConnections,
@@ -125,28 +131,51 @@ public final class ProxyState implements ProxyView {
         sink.stat("pid", Long.toString(ProcessHandle.current().pid()));
         sink.stat("uptime", Long.toString(uptimeSeconds()));
         sink.stat("time", Long.toString(nowMillis / 1000));
-        sink.stat("version", version);
+        sink.stat("kvproxy_version", version);
         sink.stat("pointer_size", "64");
         sink.stat("threads", Integer.toString(settings.threadCount()));
         sink.stat("max_connections", Integer.toString(settings.maxClients()));
         sink.stat("curr_connections", Integer.toString(clientConnections.getAsInt()));
-        sink.stat("total_connections", Long.toString(totalConnections.getAsLong()));
-        sink.stat("rejected_connections", Long.toString(refusedConnections.getAsLong()));
-        for (Counter counter : Counter.values()) {
-            sink.stat(counter.statName(), Long.toString(total(counter)));
+        sink.stat("total_connections", Long.toString(totalConnections.getAsLong() - resetBase.get(TOTAL_CONNECTIONS_BASE)));
+        sink.stat("rejected_connections", Long.toString(refusedConnections.getAsLong() - resetBase.get(REJECTED_CONNECTIONS_BASE)));
+        // memcached's count of connection objects it holds; the proxy's are its client connections.
+        sink.stat("connection_structures", Integer.toString(clientConnections.getAsInt()));
+        for (Counter counter : COUNTERS) {
+            sink.stat(counter.statName(), Long.toString(total(counter) - resetBase.get(counter.ordinal())));
         }
-        sink.stat("repair_pending", Long.toString(repairBacklog.getAsLong()));
-        sink.stat("worker_allocated_bytes", Long.toString(workerAllocatedBytes.getAsLong()));
-        sink.stat("backend_servers", Integer.toString(topology.serverCount()));
-        sink.stat("backend_connections", Integer.toString(backendConnections));
+        sink.stat("kvproxy_repair_pending", Long.toString(repairBacklog.getAsLong()));
+        sink.stat("kvproxy_worker_allocated_bytes", Long.toString(workerAllocatedBytes.getAsLong()));
+        sink.stat("kvproxy_backend_servers", Integer.toString(topology.serverCount()));
+        sink.stat("kvproxy_backend_connections", Integer.toString(backendConnections));
         long failures = 0;
         int offline = 0;
         for (int i = 0; i < topology.serverCount(); i++) {
             failures += topology.health(i).failures();
             offline += topology.health(i).isOnline() ? 0 : 1;
         }
-        sink.stat("backend_failures", Long.toString(failures));
-        sink.stat("backend_servers_offline", Integer.toString(offline));
+        sink.stat("kvproxy_backend_failures", Long.toString(failures));
+        sink.stat("kvproxy_backend_servers_offline", Integer.toString(offline));
+    }
+
+    @Override
+    public void forEachSetting(StatSink sink) {
+        sink.stat("maxconns", Integer.toString(settings.maxClients()));
+        sink.stat("tcpport", Integer.toString(settings.port()));
+        sink.stat("inter", settings.bind());
+        sink.stat("num_threads", Integer.toString(settings.threadCount()));
+        sink.stat("item_size_max", Integer.toString(settings.maxPacketBytes()));
+        sink.stat("idle_timeout", Integer.toString(settings.idleTimeoutSeconds()));
+    }
+
+    @Override
+    public void resetStats() {
+        for (Counter counter : COUNTERS) {
+            if (counter.isMemcachedCounter()) {
+                resetBase.set(counter.ordinal(), total(counter));
+            }
+        }
+        resetBase.set(TOTAL_CONNECTIONS_BASE, totalConnections.getAsLong());
+        resetBase.set(REJECTED_CONNECTIONS_BASE, refusedConnections.getAsLong());
     }
 
     private long uptimeSeconds() {

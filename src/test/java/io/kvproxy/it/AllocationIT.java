@@ -39,8 +39,8 @@ class AllocationIT {
 
     private static long allocatedBytes(RawClient c) throws Exception {
         for (String line : c.call("stats\r\n", "END\r\n").split("\r\n")) {
-            if (line.startsWith("STAT worker_allocated_bytes ")) {
-                return Long.parseLong(line.substring("STAT worker_allocated_bytes ".length()));
+            if (line.startsWith("STAT kvproxy_worker_allocated_bytes ")) {
+                return Long.parseLong(line.substring("STAT kvproxy_worker_allocated_bytes ".length()));
             }
         }
         throw new AssertionError("no worker_allocated_bytes");
@@ -77,7 +77,7 @@ class AllocationIT {
         String textBatch = batch.toString();
         for (int done = 0; done < count; done += 501) {
             text.send(textBatch);
-            text.readUntil("VERSION 0.1.0\r\n");
+            text.readUntil("VERSION 1.6.18 kvproxy-0.1.0\r\n");
             binary.getOutputStream().write(binaryBatch);
             BinaryPackets.readUntilOpaque(binary.getInputStream(), 7777);
         }

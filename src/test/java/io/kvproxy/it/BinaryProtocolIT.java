@@ -217,7 +217,7 @@ class BinaryProtocolIT {
             List<String> keys = new ArrayList<>(written.keySet());
             keys.add("xb:missing");
             assertEquals(written, client.get(keys));
-            assertEquals("0.1.0", client.getVersions().values().iterator().next());
+            assertEquals("1.6.18 kvproxy-0.1.0", client.getVersions().values().iterator().next());
             assertTrue(client.getStats().values().iterator().next().containsKey("curr_connections"));
             client.flushAll();
             assertNull(client.get("xb:1"));
@@ -276,7 +276,7 @@ class BinaryProtocolIT {
                 assertEquals(-1, socket.getInputStream().read());
             }
             try (RawClient text = new RawClient(port)) {
-                assertEquals("VERSION 0.1.0\r\n", text.call("version\r\n", "\r\n"));
+                assertEquals("VERSION 1.6.18 kvproxy-0.1.0\r\n", text.call("version\r\n", "\r\n"));
             }
         }
     }

@@ -210,7 +210,7 @@ class FailoverIT {
         assertTrue(Await.until(Duration.ofSeconds(10), () -> {
             try (RawClient c = new RawClient(port)) {
                 c.setReadTimeoutMillis(1000);
-                return c.call("version\r\n", "\r\n").equals("VERSION 0.1.0\r\n");
+                return c.call("version\r\n", "\r\n").equals("VERSION 1.6.18 kvproxy-0.1.0\r\n");
             } catch (Exception e) {
                 return false;
             }
@@ -233,7 +233,7 @@ class FailoverIT {
             long started = System.nanoTime();
             assertEquals("SERVER_ERROR backend unavailable\r\n", c.call("get any\r\n", "\r\n"));
             assertTrue((System.nanoTime() - started) / 1_000_000 < 100);
-            assertEquals("VERSION 0.1.0\r\n", c.call("version\r\n", "\r\n"));
+            assertEquals("VERSION 1.6.18 kvproxy-0.1.0\r\n", c.call("version\r\n", "\r\n"));
         }
     }
 }

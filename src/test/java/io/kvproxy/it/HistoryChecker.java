@@ -260,8 +260,8 @@ final class HistoryChecker {
     static List<Violation> checkAccounting(Map<String, Long> stats, long ackedWrites) {
         List<Violation> violations = new ArrayList<>();
         List<String> missing = new ArrayList<>();
-        for (String name : List.of("replication_accepted", "replicated", "replication_dropped", "replication_failed",
-                "replication_in_flight")) {
+        for (String name : List.of("kvproxy_replication_accepted", "kvproxy_replicated", "kvproxy_replication_dropped", "kvproxy_replication_failed",
+                "kvproxy_replication_in_flight")) {
             if (!stats.containsKey(name)) {
                 missing.add(name);
             }
@@ -270,15 +270,15 @@ final class HistoryChecker {
             violations.add(new Violation(Rule.ACCOUNTING, "-", "stats has no " + String.join(", ", missing), null));
             return violations;
         }
-        long accepted = stats.get("replication_accepted");
-        long accounted = stats.get("replicated") + stats.get("replication_dropped") + stats.get("replication_failed")
-                + stats.get("replication_in_flight");
+        long accepted = stats.get("kvproxy_replication_accepted");
+        long accounted = stats.get("kvproxy_replicated") + stats.get("kvproxy_replication_dropped") + stats.get("kvproxy_replication_failed")
+                + stats.get("kvproxy_replication_in_flight");
         if (accepted != accounted) {
-            violations.add(new Violation(Rule.ACCOUNTING, "-", "replication_accepted " + accepted
+            violations.add(new Violation(Rule.ACCOUNTING, "-", "kvproxy_replication_accepted " + accepted
                     + " != replicated + dropped + failed + in_flight = " + accounted + " " + stats, null));
         }
         if (accepted < ackedWrites) {
-            violations.add(new Violation(Rule.ACCOUNTING, "-", "replication_accepted " + accepted + " < " + ackedWrites
+            violations.add(new Violation(Rule.ACCOUNTING, "-", "kvproxy_replication_accepted " + accepted + " < " + ackedWrites
                     + " acknowledged writes", null));
         }
         return violations;

@@ -161,13 +161,13 @@ class HistoryCheckerTest {
 
     @Test
     void accountingMustAddUpAndCoverEveryAcknowledgedWrite() {
-        assertEquals(List.of(Rule.ACCOUNTING), rules(HistoryChecker.checkAccounting(Map.of("replicated", 3L), 0)));
-        Map<String, Long> stats = Map.of("replication_accepted", 10L, "replicated", 6L, "replication_dropped", 1L,
-                "replication_failed", 2L, "replication_in_flight", 1L);
+        assertEquals(List.of(Rule.ACCOUNTING), rules(HistoryChecker.checkAccounting(Map.of("kvproxy_replicated", 3L), 0)));
+        Map<String, Long> stats = Map.of("kvproxy_replication_accepted", 10L, "kvproxy_replicated", 6L, "kvproxy_replication_dropped", 1L,
+                "kvproxy_replication_failed", 2L, "kvproxy_replication_in_flight", 1L);
         assertEquals(List.of(), HistoryChecker.checkAccounting(stats, 10));
         assertEquals(List.of(Rule.ACCOUNTING), rules(HistoryChecker.checkAccounting(stats, 11)));
         Map<String, Long> unbalanced = new HashMap<>(stats);
-        unbalanced.put("replicated", 5L);
+        unbalanced.put("kvproxy_replicated", 5L);
         assertEquals(List.of(Rule.ACCOUNTING), rules(HistoryChecker.checkAccounting(unbalanced, 0)));
     }
 }

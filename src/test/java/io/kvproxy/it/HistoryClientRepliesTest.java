@@ -42,11 +42,11 @@ class HistoryClientRepliesTest {
         SyncPoint clean = NoreplyHistoryClient.readSyncPoint(replies("VALUE a 0 1\r\nx\r\nEND\r\nVERSION 1.6.18\r\n"), List.of("a", "b"));
         assertEquals(new SyncPoint(Map.of("a", "x"), List.of()), clean);
         SyncPoint extra = NoreplyHistoryClient.readSyncPoint(
-                replies("SERVER_ERROR backend timeout\r\nVALUE b 0 1\r\ny\r\nEND\r\nVERSION 0.1.0\r\n"), List.of("a", "b"));
+                replies("SERVER_ERROR backend timeout\r\nVALUE b 0 1\r\ny\r\nEND\r\nVERSION 1.6.18 kvproxy-0.1.0\r\n"), List.of("a", "b"));
         assertEquals(new SyncPoint(Map.of("b", "y"), List.of("SERVER_ERROR backend timeout")), extra);
         SyncPoint failed = NoreplyHistoryClient.readSyncPoint(
-                replies("CLIENT_ERROR bad data chunk\r\nSERVER_ERROR backend unavailable\r\nVERSION 0.1.0\r\n"), List.of("a"));
+                replies("CLIENT_ERROR bad data chunk\r\nSERVER_ERROR backend unavailable\r\nVERSION 1.6.18 kvproxy-0.1.0\r\n"), List.of("a"));
         assertEquals(new SyncPoint(null, List.of("CLIENT_ERROR bad data chunk")), failed);
-        assertThrows(WrongReply.class, () -> NoreplyHistoryClient.readSyncPoint(replies("VERSION 0.1.0\r\n"), List.of("a")));
+        assertThrows(WrongReply.class, () -> NoreplyHistoryClient.readSyncPoint(replies("VERSION 1.6.18 kvproxy-0.1.0\r\n"), List.of("a")));
     }
 }

@@ -154,7 +154,7 @@ class HistoryIT {
      */
     private List<String> awaitRecoveryAndStopClients() throws InterruptedException {
         List<String> problems = new ArrayList<>();
-        if (!Await.until(Duration.ofSeconds(30), () -> stat("backend_servers_offline") == 0)) {
+        if (!Await.until(Duration.ofSeconds(30), () -> stat("kvproxy_backend_servers_offline") == 0)) {
             problems.add("servers still out 30 s after the faults ended: " + status());
         }
         running.set(false);
@@ -166,9 +166,9 @@ class HistoryIT {
         }
         // Replicas answered, and every key owed a repair deleted where it is owed (backups that stayed in
         // are repaired within 100 ms of being reachable): only then is the end state the one to judge.
-        if (!Await.until(Duration.ofSeconds(20), () -> stat("replication_in_flight") == 0 && stat("repair_pending") == 0)) {
+        if (!Await.until(Duration.ofSeconds(20), () -> stat("kvproxy_replication_in_flight") == 0 && stat("kvproxy_repair_pending") == 0)) {
             problems.add("replication and repair did not drain within 20 s: replication_in_flight = "
-                    + stat("replication_in_flight") + ", repair_pending = " + stat("repair_pending"));
+                    + stat("kvproxy_replication_in_flight") + ", repair_pending = " + stat("kvproxy_repair_pending"));
         }
         return problems;
     }
@@ -282,7 +282,7 @@ class HistoryIT {
         }
         Map<String, Long> anomalies = new TreeMap<>();
         history.anomalies().forEach(anomaly -> anomalies.merge(anomaly.client(), 1L, Long::sum));
-        long replicationStats = stats.entrySet().stream().filter(e -> e.getKey().startsWith("replicat") || e.getKey().startsWith("async_")).count();
+        long replicationStats = stats.entrySet().stream().filter(e -> e.getKey().startsWith("kvproxy_replicat") || e.getKey().startsWith("kvproxy_async_")).count();
         StringBuilder text = new StringBuilder();
         text.append(history.operations().size()).append(" operations; writes ").append(writes).append(" (")
                 .append(checker.ackedWrites()).append(" acknowledged); reads ").append(reads).append("; ").append(strays)
@@ -290,7 +290,7 @@ class HistoryIT {
         if (replicationStats > 0) {
             text.append("; stats");
             stats.forEach((name, value) -> {
-                if (name.startsWith("replicat") || name.startsWith("async_")) {
+                if (name.startsWith("kvproxy_replicat") || name.startsWith("kvproxy_async_")) {
                     text.append(' ').append(name).append('=').append(value);
                 }
             });

@@ -72,8 +72,8 @@ class IdleMemoryIT {
                         perConnection + " bytes of RSS per idle connection (" + before / 1024 + " KiB before, "
                                 + with / 1024 + " KiB with " + CONNECTIONS + ")");
                 // Still connections, not just memory: every one of them is served again.
-                assertEquals("VERSION 0.1.0\r\n", call(idle.get(0), "version\r\n"));
-                assertEquals("VERSION 0.1.0\r\n", call(idle.get(CONNECTIONS - 2), "version\r\n"));
+                assertEquals("VERSION 1.6.18 kvproxy-0.1.0\r\n", call(idle.get(0), "version\r\n"));
+                assertEquals("VERSION 1.6.18 kvproxy-0.1.0\r\n", call(idle.get(CONNECTIONS - 2), "version\r\n"));
             } finally {
                 closeAll(idle);
             }
@@ -95,7 +95,7 @@ class IdleMemoryIT {
             long growth = afterRound.get(CHURN_ROUNDS - 1) - afterRound.get(0);
             assertTrue(growth < MAX_CHURN_GROWTH_BYTES, "RSS grew by " + growth / 1024 + " KiB from round 1 to round "
                     + CHURN_ROUNDS + " (MiB after each round: " + mib + ")");
-            assertEquals("VERSION 0.1.0\r\n", monitor.call("version\r\n", "\r\n"));
+            assertEquals("VERSION 1.6.18 kvproxy-0.1.0\r\n", monitor.call("version\r\n", "\r\n"));
         }
     }
 

@@ -122,7 +122,7 @@ class LifecycleIT {
             }
         }
         Map<String, Long> before = stats(port);
-        long queued = before.get("replication_in_flight");
+        long queued = before.get("kvproxy_replication_in_flight");
         assertTrue(queued > writes / 2, "the hung backup should hold most replicas in flight: " + before);
 
         proxy.terminate();
@@ -132,9 +132,9 @@ class LifecycleIT {
         assertTrue(summary.find(), "no stop summary in:\n" + log);
         assertEquals(0, Long.parseLong(summary.group(1)), summary.group());
         assertEquals(queued, Long.parseLong(summary.group(2)), "replicas given up, against stats before the stop " + before);
-        assertEquals((long) before.get("replicated"), Long.parseLong(summary.group(3)), summary.group());
-        assertEquals((long) before.get("replication_dropped"), Long.parseLong(summary.group(4)), summary.group());
-        assertEquals(before.get("replication_failed") + queued, Long.parseLong(summary.group(5)), summary.group());
+        assertEquals((long) before.get("kvproxy_replicated"), Long.parseLong(summary.group(3)), summary.group());
+        assertEquals((long) before.get("kvproxy_replication_dropped"), Long.parseLong(summary.group(4)), summary.group());
+        assertEquals(before.get("kvproxy_replication_failed") + queued, Long.parseLong(summary.group(5)), summary.group());
         System.out.println("LifecycleIT: stats before stop " + before + "; " + summary.group());
     }
 

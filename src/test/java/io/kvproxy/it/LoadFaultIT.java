@@ -77,7 +77,7 @@ class LoadFaultIT {
                         requests.append("version\r\n");
                         long started = System.nanoTime();
                         c.send(requests.toString());
-                        String replies = c.readUntil("VERSION 0.1.0\r\n");
+                        String replies = c.readUntil("VERSION 1.6.18 kvproxy-0.1.0\r\n");
                         slowestBatchMillis.accumulateAndGet((System.nanoTime() - started) / 1_000_000, Math::max);
                         check(replies, client, batch, hits, misses, errors, wrong);
                     }
@@ -197,7 +197,7 @@ class LoadFaultIT {
                 errors.incrementAndGet();
             }
         }
-        if (!lines[at].equals("VERSION 0.1.0") || at != lines.length - 1) {
+        if (!lines[at].equals("VERSION 1.6.18 kvproxy-0.1.0") || at != lines.length - 1) {
             wrong.add("batch " + client + "/" + batch + " has " + (lines.length - at - 1) + " replies too many");
         }
     }

@@ -77,7 +77,7 @@ class MemcachedParityIT {
         try (RawClient c = new RawClient(port)) {
             c.send(request + MARK);
             String reply = c.readUntil(MARK_REPLY);
-            return reply.substring(0, reply.length() - MARK_REPLY.length()).replaceAll("VERSION \\S+\r\n", "VERSION <v>\r\n");
+            return reply.substring(0, reply.length() - MARK_REPLY.length()).replaceAll("VERSION [^\r]+\r\n", "VERSION <v>\r\n");
         }
     }
 
@@ -229,6 +229,44 @@ class MemcachedParityIT {
         bothClose("quit foo\r\nget parity:mark\r\n", "");
     }
 
+    /** memcached's version leads kvproxy's reply (clients parse only that), kvproxy's own follows it. */
+    @Test
+    void versionIsMemcachedsWithKvproxysAfterIt() throws Exception {
+        try (RawClient direct = new RawClient(reference.port()); RawClient proxied = new RawClient(proxy.port())) {
+            assertEquals("VERSION 1.6.18\r\n", direct.call("version\r\n", "\r\n"));
+            assertEquals("VERSION 1.6.18 kvproxy-0.1.0\r\n", proxied.call("version foo\r\n", "\r\n"));
+        }
+    }
+
+    /** Flags and exptimes past 32 bits are taken, as memcached's strtoul/strtol take them (low 32 bits kept). */
+    @Test
+    void wideFlagsAndExptimesAreTakenAsMemcachedTakesThem() throws Exception {
+        bothAnswer("set wide:a 4294967296 4294967306 1\r\na\r\nget wide:a\r\n", "STORED\r\nVALUE wide:a 0 1\r\na\r\nEND\r\n");
+        bothAnswer("set wide:b 4294967295 0 1\r\nb\r\nget wide:b\r\n", "STORED\r\nVALUE wide:b 4294967295 1\r\nb\r\nEND\r\n");
+        bothAnswer("touch wide:b 4294967396\r\nget wide:b\r\n", "TOUCHED\r\nVALUE wide:b 4294967295 1\r\nb\r\nEND\r\n");
+        bothAnswer("gat 4294967396 wide:b\r\n", "VALUE wide:b 4294967295 1\r\nb\r\nEND\r\n");
+        bothAnswer("touch wide:b 9223372036854775808\r\n", "CLIENT_ERROR invalid exptime argument\r\n");
+        bothAnswer("set wide:c 18446744073709551616 0 1\r\nc\r\n", BAD_FORMAT + "ERROR\r\n");
+    }
+
+    /** cache_memlimit reaches every server, as flush_all does; the servers' own answer comes back. */
+    @Test
+    void cacheMemlimitIsBroadcast() throws Exception {
+        bothAnswer("cache_memlimit 100\r\n", "OK\r\n");
+        bothAnswer("cache_memlimit 100 noreply\r\n", "");
+        bothAnswer("cache_memlimit 4\r\n", "MEMLIMIT_TOO_SMALL cannot set maxbytes to less than 8m\r\n");
+        bothAnswer("cache_memlimit 4 noreply\r\n", "");
+        bothAnswer("cache_memlimit abc\r\n", "ERROR\r\n");
+        bothAnswer("cache_memlimit\r\n", "ERROR\r\n");
+        bothAnswer("cache_memlimit 64\r\n", "OK\r\n");
+        for (MemcachedServer server : servers) {
+            try (RawClient direct = new RawClient(server.port())) {
+                assertTrue(direct.call("stats\r\n", "END\r\n").contains("STAT limit_maxbytes " + 64 * 1024 * 1024 + "\r\n"),
+                        "the limit reached " + server.address());
+            }
+        }
+    }
+
     @Test
     void flushAllTakesItsDelayFromTheFirstArgument() throws Exception {
         // "flush_all 1000000 20" flushes in 11 days, not now: the mark is still there after it.
@@ -297,8 +335,8 @@ class MemcachedParityIT {
     private static long httpRefused() throws Exception {
         try (RawClient c = new RawClient(proxy.port())) {
             for (String line : c.call("stats\r\n", "END\r\n").split("\r\n")) {
-                if (line.startsWith("STAT http_refused ")) {
-                    return Long.parseLong(line.substring("STAT http_refused ".length()));
+                if (line.startsWith("STAT kvproxy_http_refused ")) {
+                    return Long.parseLong(line.substring("STAT kvproxy_http_refused ".length()));
                 }
             }
         }

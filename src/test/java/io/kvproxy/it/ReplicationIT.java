@@ -112,7 +112,7 @@ class ReplicationIT {
         text.append("delete as:t7\r\nincr as:n 1\r\nset as:n 0 0 1\r\n5\r\nincr as:n 10\r\ntouch as:t8 100\r\n");
         try (RawClient c = new RawClient(proxy.port())) {
             c.send(text + "version\r\n");
-            c.readUntil("VERSION 0.1.0\r\n");
+            c.readUntil("VERSION 1.6.18 kvproxy-0.1.0\r\n");
             String gets = c.call("gets as:t9\r\n", "END\r\n");
             String cas = gets.split("\r\n")[0].split(" ")[4];
             assertEquals("STORED\r\n", c.call("cas as:t9 0 0 3 " + cas + "\r\ncas\r\n", "\r\n"));
@@ -206,7 +206,7 @@ class ReplicationIT {
         }
         try (RawClient c = new RawClient(proxy.port())) {
             c.send(text + "version\r\n");
-            c.readUntil("VERSION 0.1.0\r\n");
+            c.readUntil("VERSION 1.6.18 kvproxy-0.1.0\r\n");
         }
         assertTrue(Await.until(Duration.ofSeconds(10), this::queueEmpty));
         long dropped = figure(status(), "Async replication dropped");
@@ -232,7 +232,7 @@ class ReplicationIT {
         }
         try (RawClient c = new RawClient(proxy.port())) {
             c.send(text + "version\r\n");
-            c.readUntil("VERSION 0.1.0\r\n");
+            c.readUntil("VERSION 1.6.18 kvproxy-0.1.0\r\n");
         }
         assertTrue(Await.until(Duration.ofSeconds(10), this::queueEmpty));
         for (int i = 0; i < 50; i++) {

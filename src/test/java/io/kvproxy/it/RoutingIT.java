@@ -214,13 +214,13 @@ class RoutingIT {
         List<MemcachedServer> master = startServers(1);
         startProxy("max_clients = 2", "[memcached]\nextension = memcached.jar\nhosts = master\n" + KvproxyProcess.cluster("master", master));
         try (RawClient first = new RawClient(proxy.port()); RawClient second = new RawClient(proxy.port())) {
-            assertEquals("VERSION 0.1.0\r\n", first.call("version\r\n", "\r\n"));
-            assertEquals("VERSION 0.1.0\r\n", second.call("version\r\n", "\r\n"));
+            assertEquals("VERSION 1.6.18 kvproxy-0.1.0\r\n", first.call("version\r\n", "\r\n"));
+            assertEquals("VERSION 1.6.18 kvproxy-0.1.0\r\n", second.call("version\r\n", "\r\n"));
             try (RawClient third = new RawClient(proxy.port())) {
                 assertEquals("ERROR Too many open connections\r\n", third.readUntil("\r\n"));
                 assertTrue(third.isClosedByPeer());
             }
-            assertEquals("VERSION 0.1.0\r\n", first.call("version\r\n", "\r\n"));
+            assertEquals("VERSION 1.6.18 kvproxy-0.1.0\r\n", first.call("version\r\n", "\r\n"));
         }
     }
 
@@ -236,7 +236,7 @@ class RoutingIT {
             stalled.send("get big:a\r\n".repeat(200));
             assertTrue(Await.until(java.time.Duration.ofSeconds(20), () -> proxy.log().contains("has stopped reading")), proxy.log());
             // The same worker keeps serving everyone else.
-            assertEquals("VERSION 0.1.0\r\n", other.call("version\r\n", "\r\n"));
+            assertEquals("VERSION 1.6.18 kvproxy-0.1.0\r\n", other.call("version\r\n", "\r\n"));
             assertTrue(other.call("get big:a\r\n", "END\r\n").startsWith("VALUE big:a 0 1048576\r\n"));
         }
     }
@@ -254,7 +254,7 @@ class RoutingIT {
             assertTrue(waitedMillis >= 500 && waitedMillis < 4000, "closed after " + waitedMillis + " ms");
         }
         try (RawClient next = new RawClient(proxy.port())) {
-            assertEquals("VERSION 0.1.0\r\n", next.call("version\r\n", "\r\n"));
+            assertEquals("VERSION 1.6.18 kvproxy-0.1.0\r\n", next.call("version\r\n", "\r\n"));
         }
     }
 

@@ -79,7 +79,7 @@ class SlowReaderIT {
             greedy.send(gets.toByteArray());
             assertTrue(Await.until(Duration.ofSeconds(30), () -> proxy.log().contains("more than the 240 MiB one client may hold")),
                     proxy.log());
-            assertEquals("VERSION 0.1.0\r\n", other.call("version\r\n", "\r\n"));
+            assertEquals("VERSION 1.6.18 kvproxy-0.1.0\r\n", other.call("version\r\n", "\r\n"));
             assertTrue(other.call("get guard:a\r\n", "END\r\n").startsWith("VALUE guard:a 0 " + VALUE_BYTES + "\r\n"));
         }
     }

@@ -154,8 +154,8 @@ class TextProtocolIT {
         requests.append("version\r\n");
         try (RawClient c = client()) {
             c.send(requests.toString());
-            String replies = c.readUntil("\r\nVERSION 0.1.0\r\n");
-            assertEquals(expected + "VERSION 0.1.0\r\n", replies);
+            String replies = c.readUntil("\r\nVERSION 1.6.18 kvproxy-0.1.0\r\n");
+            assertEquals(expected + "VERSION 1.6.18 kvproxy-0.1.0\r\n", replies);
         }
     }
 
@@ -165,7 +165,7 @@ class TextProtocolIT {
         try (RawClient c = client()) {
             assertEquals("STORED\r\n", c.call("set bp:a 0 0 1\r\na\r\n", "\r\n"));
             c.send("get bp:a bp:none\r\n".repeat(5000) + "version\r\n");
-            assertEquals("VALUE bp:a 0 1\r\na\r\nEND\r\n".repeat(5000) + "VERSION 0.1.0\r\n", c.readUntil("VERSION 0.1.0\r\n"));
+            assertEquals("VALUE bp:a 0 1\r\na\r\nEND\r\n".repeat(5000) + "VERSION 1.6.18 kvproxy-0.1.0\r\n", c.readUntil("VERSION 1.6.18 kvproxy-0.1.0\r\n"));
         }
     }
 
@@ -208,7 +208,7 @@ class TextProtocolIT {
     @Test
     void theProxyAnswersVersionStatsVerbosityQuitAndFlush() throws Exception {
         try (RawClient c = client()) {
-            assertEquals("VERSION 0.1.0\r\n", c.call("version\r\n", "\r\n"));
+            assertEquals("VERSION 1.6.18 kvproxy-0.1.0\r\n", c.call("version\r\n", "\r\n"));
             assertEquals("OK\r\n", c.call("verbosity 1\r\n", "\r\n"));
             String stats = c.call("stats\r\n", "END\r\n");
             assertTrue(stats.startsWith("STAT pid " + proxy.pid() + "\r\n"), stats);

@@ -176,9 +176,9 @@ class TrustIT {
             sets.append("set half:").append(i).append(" 0 0 1\r\nh\r\n");
         }
         assertEquals(1000, count(sendAndHalfClose(sets.toString()), "STORED\r\n"));
-        assertTrue(Await.until(Duration.ofSeconds(10), () -> statIs("replication_in_flight", 0)));
-        assertEquals(1001, stat("replication_accepted"), "the 1,000 sets and the first one");
-        assertEquals(1001, stat("replicated"));
+        assertTrue(Await.until(Duration.ofSeconds(10), () -> statIs("kvproxy_replication_in_flight", 0)));
+        assertEquals(1001, stat("kvproxy_replication_accepted"), "the 1,000 sets and the first one");
+        assertEquals(1001, stat("kvproxy_replicated"));
         for (int i = 0; i < 1000; i += 37) {
             String key = "half:" + i;
             assertEquals("h", valueOnCluster(backup, key), key);
@@ -214,7 +214,7 @@ class TrustIT {
             }
             assertEquals(1000, count(replies.toString(), "STORED\r\n"), replies.toString());
         }
-        assertTrue(Await.until(Duration.ofSeconds(10), () -> statIs("replication_in_flight", 0)));
+        assertTrue(Await.until(Duration.ofSeconds(10), () -> statIs("kvproxy_replication_in_flight", 0)));
         // Deletes with noreply, and the connection closed right after the last byte is sent.
         StringBuilder deletes = new StringBuilder();
         for (int i = 0; i < 500; i++) {
@@ -224,9 +224,9 @@ class TrustIT {
             socket.getOutputStream().write(deletes.toString().getBytes(StandardCharsets.US_ASCII));
             socket.getOutputStream().flush();
         }
-        assertTrue(Await.until(Duration.ofSeconds(10), () -> statIs("replication_accepted", 2500) && statIs("replication_in_flight", 0)),
-                "accepted " + stat("replication_accepted"));
-        assertEquals(2500, stat("replicated"));
+        assertTrue(Await.until(Duration.ofSeconds(10), () -> statIs("kvproxy_replication_accepted", 2500) && statIs("kvproxy_replication_in_flight", 0)),
+                "accepted " + stat("kvproxy_replication_accepted"));
+        assertEquals(2500, stat("kvproxy_replicated"));
         for (int i = 0; i < 500; i += 7) {
             assertEquals("n", valueOnCluster(backup, "gone:" + i), "gone:" + i);
             assertEquals("s", valueOnCluster(backup, "+sync:" + i), "+sync:" + i);
@@ -263,8 +263,8 @@ class TrustIT {
                 assertNull(valueOn(standIn, key), key + " still on its stand-in");
             }
         }
-        assertTrue(stat("stand_in_writes") >= keys.size());
-        assertEquals(0, stat("repair_pending"));
+        assertTrue(stat("kvproxy_stand_in_writes") >= keys.size());
+        assertEquals(0, stat("kvproxy_repair_pending"));
     }
 
     @Test
@@ -304,7 +304,7 @@ class TrustIT {
             }
             signal("CONT", hung.pid());
             assertTrue(Await.until(Duration.ofSeconds(10), () -> offline(hung, false)), "backup did not rejoin");
-            assertTrue(Await.until(Duration.ofSeconds(5), () -> statIs("repair_pending", 0) && statIs("replication_in_flight", 0)));
+            assertTrue(Await.until(Duration.ofSeconds(5), () -> statIs("kvproxy_repair_pending", 0) && statIs("kvproxy_replication_in_flight", 0)));
             for (String key : keys) {
                 String onBackup = valueOn(hung, key);
                 String onMaster = valueOnCluster(master, key);
@@ -312,10 +312,10 @@ class TrustIT {
                         key + ": backup holds " + onBackup + ", master " + onMaster);
             }
         }
-        long accepted = stat("replication_accepted");
-        assertEquals(accepted, stat("replicated") + stat("replication_dropped") + stat("replication_failed")
-                + stat("replication_in_flight"));
-        assertNotEquals(0, stat("replication_failed"));
+        long accepted = stat("kvproxy_replication_accepted");
+        assertEquals(accepted, stat("kvproxy_replicated") + stat("kvproxy_replication_dropped") + stat("kvproxy_replication_failed")
+                + stat("kvproxy_replication_in_flight"));
+        assertNotEquals(0, stat("kvproxy_replication_failed"));
     }
 
     @Test

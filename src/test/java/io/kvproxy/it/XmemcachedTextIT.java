@@ -72,7 +72,7 @@ class XmemcachedTextIT {
         assertTrue(client.delete("x:b"));
         assertNull(client.get("x:b"));
         Map<java.net.InetSocketAddress, String> versions = client.getVersions();
-        assertEquals("0.1.0", versions.values().iterator().next());
+        assertEquals("1.6.18", versions.values().iterator().next());
         Map<InetSocketAddress, Map<String, String>> stats = client.getStats();
         assertTrue(stats.values().iterator().next().containsKey("curr_connections"));
         client.setWithNoReply("x:nr", 0, "quiet");

@@ -4,6 +4,9 @@ import static io.kvproxy.memcached.binary.Binary.*;
 
 import io.kvproxy.memcached.ReplicaReceiver;
 import io.kvproxy.memcached.ReplyQueue;
+import io.kvproxy.memcached.ServerVersion;
+import io.kvproxy.memcached.stats.PoolStats;
+import io.kvproxy.memcached.stats.StatsReply;
 import io.kvproxy.memcached.binary.BinaryCommand.Kind;
 import io.kvproxy.memcached.binary.BinaryRequest.Outcome;
 import io.kvproxy.spi.Backend;
@@ -44,7 +47,10 @@ public final class BinarySession implements ClientSession {
     /** The DELETE packet the proxy makes to unlink a key (see {@link #unlinkRefusedSet}); made on first use, then reused. */
     private Buffer unlinkPacket;
 
-    public BinarySession(ClientChannel channel) {
+    private final StatsReply statsReply;
+
+    public BinarySession(ClientChannel channel, PoolStats poolStats) {
+        this.statsReply = new StatsReply(channel.proxy(), poolStats);
         this.channel = channel;
         this.route = channel.route();
         this.out = channel.output();
@@ -142,12 +148,12 @@ public final class BinarySession implements ClientSession {
             case FLUSH -> flush(in, base);
             case NOOP, VERBOSITY -> writeHeader(local(opcode).stored, opcode, 0, 0, SUCCESS, 0, request.opaque, 0);
             case VERSION -> {
-                byte[] version = channel.proxy().version().getBytes(StandardCharsets.US_ASCII);
+                byte[] version = ServerVersion.reply(channel.proxy().version()).getBytes(StandardCharsets.US_ASCII);
                 Buffer reply = local(opcode).stored;
                 writeHeader(reply, opcode, 0, 0, SUCCESS, version.length, request.opaque, 0);
                 reply.put(version);
             }
-            case STAT -> stats();
+            case STAT -> stats(in, base);
             case QUIT -> {
                 if (opcode == QUIT) {
                     writeHeader(local(opcode).stored, opcode, 0, 0, SUCCESS, 0, request.opaque, 0);
@@ -311,20 +317,24 @@ public final class BinarySession implements ClientSession {
         return false;
     }
 
-    /** STAT with no group: the proxy's counters, one packet each, then the empty terminator. */
-    private void stats() {
+    /**
+     * STAT, its key naming the group as text stats' word does (none, items, slabs, settings, reset): one
+     * packet per figure, then the empty terminator; an unknown group is "Not found", as memcached says.
+     */
+    private void stats(Buffer in, int base) {
         Buffer reply = local(request.opcode).stored;
-        if (request.keyLength > 0) {
-            writeError(reply, request.opcode, KEY_NOT_FOUND, request.opaque, "Not found");
-            return;
-        }
+        String group = in.toString(base + request.keyStart(), request.keyLength);
         int opaque = request.opaque;
-        channel.proxy().forEachStat((name, value) -> {
+        StatsReply.Outcome outcome = statsReply.answer(group, (name, value) -> {
             byte[] key = name.getBytes(StandardCharsets.US_ASCII);
             byte[] text = value.getBytes(StandardCharsets.US_ASCII);
             writeHeader(reply, STAT, key.length, 0, SUCCESS, key.length + text.length, opaque, 0);
             reply.put(key).put(text);
         });
+        if (outcome == StatsReply.Outcome.UNKNOWN) {
+            writeError(reply, request.opcode, KEY_NOT_FOUND, opaque, "Not found");
+            return;
+        }
         writeHeader(reply, STAT, 0, 0, SUCCESS, 0, opaque, 0);
     }
 

@@ -8,7 +8,10 @@ enum TextCommand {
     GET("get"), GETS("gets"), GAT("gat"), GATS("gats"),
     SET("set"), ADD("add"), REPLACE("replace"), APPEND("append"), PREPEND("prepend"), CAS("cas"),
     DELETE("delete"), INCR("incr"), DECR("decr"), TOUCH("touch"),
-    FLUSH_ALL("flush_all"), VERSION("version"), STATS("stats"), VERBOSITY("verbosity"), QUIT("quit"),
+    FLUSH_ALL("flush_all"),
+    /** Sent to every server, as flush_all: the pool's servers each take the new memory limit. */
+    CACHE_MEMLIMIT("cache_memlimit"),
+    VERSION("version"), STATS("stats"), VERBOSITY("verbosity"), QUIT("quit"),
     /** The original kvproxy's report, answered by the proxy. */
     STATUS("status"),
     /** memcached commands a proxy cannot sensibly forward; answered with a clear error. */
@@ -16,9 +19,9 @@ enum TextCommand {
 
     private static final TextCommand[] NAMED = {
         GET, GETS, GAT, GATS, SET, ADD, REPLACE, APPEND, PREPEND, CAS, DELETE, INCR, DECR, TOUCH,
-        FLUSH_ALL, VERSION, STATS, VERBOSITY, QUIT, STATUS};
+        FLUSH_ALL, CACHE_MEMLIMIT, VERSION, STATS, VERBOSITY, QUIT, STATUS};
     private static final String[] UNSUPPORTED_NAMES = {
-        "shutdown", "slabs", "lru", "lru_crawler", "watch", "cache_memlimit", "extstore", "misbehave",
+        "shutdown", "slabs", "lru", "lru_crawler", "watch", "extstore", "misbehave",
         "mg", "ms", "md", "ma", "mn", "me", "debugtime", "debug"};
     private static final byte[][] UNSUPPORTED_BYTES = new byte[UNSUPPORTED_NAMES.length][];
 

@@ -11,6 +11,8 @@ import io.kvproxy.spi.ReplyFramer;
  * else kvproxy forwards with exactly one line. A retrieval's reply is framed one VALUE block at a time,
  * each handed on as a part ({@link #endsReply()} false), then its END: however many values a client
  * asked for, the connection's buffer holds one block, and {@code max_packet} bounds a value, not a reply.
+ * A {@code stats} reply, which only the proxy's own sampler asks for, is framed the same way, one
+ * {@code STAT} line per part.
  *
  * <p>Resumable: a block whose line has been read but whose data is still arriving is not parsed again.
  */
@@ -28,6 +30,7 @@ public final class TextReplyFramer implements ReplyFramer {
     private static final int MAX_REPLY_LINE = 8192;
     private static final byte[] END = {'E', 'N', 'D'};
     private static final byte[] VALUE = {'V', 'A', 'L', 'U', 'E', ' '};
+    private static final byte[] STAT = {'S', 'T', 'A', 'T', ' '};
 
     private State state = State.FIRST_LINE;
     /** Length of the VALUE block at the read index, line and data, once its line is parsed; 0 before. */
@@ -62,6 +65,12 @@ public final class TextReplyFramer implements ReplyFramer {
             int lineLength = lineEnd - base - (in.get(lineEnd - 2) == '\r' ? 2 : 1);
             if (lineLength == END.length && in.regionEquals(base, END)) {
                 return replyEnds(lineEnd - base);
+            }
+            if (receiver.expectsStatLines() && in.regionEquals(base, STAT)) {
+                // A stats reply (the proxy's own sample of a server): each STAT line is a part.
+                state = State.IN_VALUES;
+                endsReply = false;
+                return lineEnd - base;
             }
             if (in.regionEquals(base, VALUE)) {
                 long dataLength = valueLength(in, base, base + lineLength);

@@ -11,4 +11,9 @@ interface TextReplyReceiver extends PendingReply {
 
     /** True for retrievals ({@code VALUE … END}); false for one-line replies. */
     boolean expectsValues();
+
+    /** True for {@code stats}: a retrieval whose parts are {@code STAT} lines rather than VALUE blocks. */
+    default boolean expectsStatLines() {
+        return false;
+    }
 }

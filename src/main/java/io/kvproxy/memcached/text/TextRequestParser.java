@@ -110,6 +110,7 @@ final class TextRequestParser {
             case TOUCH -> touch(in, request);
             case FLUSH_ALL -> flushAll(in, request);
             case VERBOSITY -> verbosity(in, request);
+            case CACHE_MEMLIMIT -> memoryLimit(in, request);
             case VERSION, STATS, QUIT, STATUS, UNSUPPORTED -> Outcome.REQUEST;
         };
     }
@@ -182,7 +183,7 @@ final class TextRequestParser {
         if (request.tokenCount < 2) {
             return fail(request, ERROR, request.length, false);
         }
-        if (!parseSigned32(in, request, 1)) {
+        if (!parseExptime(in, request, 1)) {
             return fail(request, BAD_EXPTIME, request.length, false);
         }
         return retrieval(in, request, 2);
@@ -197,8 +198,9 @@ final class TextRequestParser {
         // memcached takes the last word for noreply, whatever it is: "set k 0 0 noreply" is a silent error.
         request.noreply = lastTokenIsNoreply(in, request);
         if (request.tokenLength[1] > MAX_KEY
-                || !parseUnsigned(in, request, 2, 0xFFFF_FFFFL)
-                || !parseSigned32(in, request, 3)
+                // Flags as memcached's strtoul takes them: it keeps the low 32 bits, as the backend does with the word.
+                || !parseUnsigned(in, request, 2, -1L)
+                || !parseExptime(in, request, 3)
                 || !parseSigned64(in, request, 4)
                 || (cas && !parseUnsigned(in, request, 5, -1L))) {
             return fail(request, BAD_FORMAT, request.length, false);
@@ -278,7 +280,7 @@ final class TextRequestParser {
         if (request.tokenLength[1] > MAX_KEY) {
             return fail(request, BAD_FORMAT, request.length, false);
         }
-        if (!parseSigned32(in, request, 2)) {
+        if (!parseExptime(in, request, 2)) {
             return fail(request, BAD_EXPTIME, request.length, false);
         }
         return Outcome.REQUEST;
@@ -292,7 +294,7 @@ final class TextRequestParser {
         request.noreply = count > 1 && lastTokenIsNoreply(in, request);
         // As memcached: any line but "flush_all [noreply]" has its delay in the first argument, so
         // "flush_all 10 20" waits 10 s and "flush_all noreply x" is a bad delay.
-        if (hasFlushDelay(request) && !parseSigned32(in, request, 1)) {
+        if (hasFlushDelay(request) && !parseExptime(in, request, 1)) {
             return fail(request, BAD_EXPTIME, request.length, false);
         }
         return Outcome.REQUEST;
@@ -311,6 +313,19 @@ final class TextRequestParser {
         request.noreply = lastTokenIsNoreply(in, request);
         if (!parseUnsigned(in, request, 1, 0xFFFF_FFFFL)) {
             return fail(request, BAD_FORMAT, request.length, false);
+        }
+        return Outcome.REQUEST;
+    }
+
+    /** As memcached: a limit in MB that strtoul takes, else a bare ERROR; the servers judge its size. */
+    private Outcome memoryLimit(Buffer in, TextRequest request) {
+        int count = request.tokenCount;
+        if (count < 2 || count > 3) {
+            return fail(request, ERROR, request.length, false);
+        }
+        request.noreply = lastTokenIsNoreply(in, request);
+        if (!parseUnsigned(in, request, 1, 0xFFFF_FFFFL)) {
+            return fail(request, ERROR, request.length, false);
         }
         return Outcome.REQUEST;
     }
@@ -358,9 +373,12 @@ final class TextRequestParser {
         return true;
     }
 
-    /** An optional sign and decimal digits, within 32-bit signed range. */
-    private boolean parseSigned32(Buffer in, TextRequest request, int token) {
-        return parseSigned64(in, request, token) && number >= Integer.MIN_VALUE && number <= Integer.MAX_VALUE;
+    /**
+     * An exptime or delay as memcached 1.6 takes it: strtol's whole 64-bit range (it keeps the low 32 bits,
+     * and so does the backend the word is forwarded to unchanged, so the two agree on every value).
+     */
+    private boolean parseExptime(Buffer in, TextRequest request, int token) {
+        return parseSigned64(in, request, token);
     }
 
     /** An optional sign and decimal digits (strtol's), within 64-bit signed range (strtol's ERANGE otherwise). */
@@ -381,9 +399,14 @@ final class TextRequestParser {
             }
             value = value * 10 + digit;
         }
-        // 19 digits fit an unsigned 63-bit range only up to 9223372036854775807: a wrap shows as negative.
+        // 19 digits stay below 2^64, so a value past 2^63 - 1 wraps once and shows as negative; of those,
+        // only -2^63 itself (2^63 wrapped) is in strtol's range.
         if (value < 0) {
-            return false;
+            if (!negative || value != Long.MIN_VALUE) {
+                return false;
+            }
+            number = Long.MIN_VALUE;
+            return true;
         }
         number = negative ? -value : value;
         return true;

@@ -2,6 +2,9 @@ package io.kvproxy.memcached.text;
 
 import io.kvproxy.memcached.ReplicaReceiver;
 import io.kvproxy.memcached.ReplyQueue;
+import io.kvproxy.memcached.ServerVersion;
+import io.kvproxy.memcached.stats.PoolStats;
+import io.kvproxy.memcached.stats.StatsReply;
 import io.kvproxy.memcached.text.PendingCommand.Kind;
 import io.kvproxy.memcached.text.PendingCommand.Part;
 import io.kvproxy.memcached.text.TextRequest.Outcome;
@@ -46,14 +49,16 @@ public final class TextSession implements ClientSession {
     private final NoReplySink noReplySink = new NoReplySink();
     private final Replicator replicator;
     private final ArrayDeque<TextReplica> replicaPool = new ArrayDeque<>();
+    private final StatsReply statsReply;
 
-    public TextSession(ClientChannel channel) {
+    public TextSession(ClientChannel channel, PoolStats poolStats) {
         this.channel = channel;
         this.route = channel.route();
         this.out = channel.output();
         this.parser = new TextRequestParser(channel.maxPacketBytes());
         this.replies = new ReplyQueue<>(channel, () -> new PendingCommand(this, channel.bufferPool()));
         this.replicator = channel.replicator();
+        this.statsReply = new StatsReply(channel.proxy(), poolStats);
     }
 
     @Override
@@ -152,9 +157,13 @@ public final class TextSession implements ClientSession {
                 count(Counter.CMD_TOUCH, 1);
                 forward(in, base, 2, false);
             }
-            case FLUSH_ALL -> flushAll(in, base);
-            case VERSION -> reply("VERSION " + channel.proxy().version());
-            case STATS -> stats();
+            case FLUSH_ALL -> {
+                count(Counter.CMD_FLUSH, 1);
+                broadcast(in, base, TextRequestParser.hasFlushDelay(request));
+            }
+            case CACHE_MEMLIMIT -> broadcast(in, base, true);
+            case VERSION -> reply("VERSION " + ServerVersion.reply(channel.proxy().version()));
+            case STATS -> stats(in, base);
             case VERBOSITY -> {
                 if (!request.noreply) {
                     reply("OK");
@@ -336,9 +345,11 @@ public final class TextSession implements ClientSession {
         return true;
     }
 
-    /** flush_all goes to every server of the master and backup clusters; OK when all said OK. */
-    private void flushAll(Buffer in, int base) {
-        count(Counter.CMD_FLUSH, 1);
+    /**
+     * flush_all and cache_memlimit go to every server of the master and backup clusters, as the command
+     * word and its first argument ({@code withArgument}: the delay, the limit); OK when all said OK.
+     */
+    private void broadcast(Buffer in, int base, boolean withArgument) {
         PendingCommand command = request.noreply ? null : enqueue(Kind.BROADCAST);
         for (ClusterRole role : new ClusterRole[] {ClusterRole.MASTER, ClusterRole.BACKUP}) {
             for (int s = 0; s < route.serverCount(role); s++) {
@@ -352,8 +363,8 @@ public final class TextSession implements ClientSession {
                     }
                     continue;
                 }
-                Buffer target = backend.output().putAscii("flush_all");
-                if (TextRequestParser.hasFlushDelay(request)) {
+                Buffer target = backend.output().put(request.command.word());
+                if (withArgument) {
                     target.put(SPACE).put(in, base + request.tokenStart[1], request.tokenLength[1]);
                 }
                 target.put(CRLF);
@@ -371,15 +382,17 @@ public final class TextSession implements ClientSession {
         }
     }
 
-    private void stats() {
-        if (request.tokenCount > 1) {
-            reply("ERROR");
-            return;
-        }
+    /** stats and its groups, answered by the proxy for the pool (see {@link StatsReply}). */
+    private void stats(Buffer in, int base) {
+        String group = request.tokenCount > 1 ? in.toString(base + request.tokenStart[1], request.tokenLength[1]) : "";
         StringBuilder text = new StringBuilder(1024);
-        channel.proxy().forEachStat((name, value) -> text.append("STAT ").append(name).append(' ').append(value).append("\r\n"));
-        text.append("END\r\n");
-        replyRaw(text.toString());
+        StatsReply.Outcome outcome = statsReply.answer(group,
+                (name, value) -> text.append("STAT ").append(name).append(' ').append(value).append("\r\n"));
+        switch (outcome) {
+            case STATS -> replyRaw(text.append("END\r\n").toString());
+            case RESET -> reply("RESET");
+            case UNKNOWN -> reply("ERROR");
+        }
     }
 
     /** gat and gats change an expiry, so they are routed as writes; get and gets as reads. */

@@ -21,14 +21,25 @@ class TextReplyFramerTest {
 
     private static final class Receiver implements TextReplyReceiver {
         final boolean values;
+        final boolean statLines;
 
         Receiver(boolean values) {
+            this(values, false);
+        }
+
+        Receiver(boolean values, boolean statLines) {
             this.values = values;
+            this.statLines = statLines;
         }
 
         @Override
         public boolean expectsValues() {
             return values;
+        }
+
+        @Override
+        public boolean expectsStatLines() {
+            return statLines;
         }
 
         @Override
@@ -82,7 +93,7 @@ class TextReplyFramerTest {
     private static List<Receiver> fresh(List<Receiver> receivers) {
         List<Receiver> fresh = new ArrayList<>();
         for (Receiver r : receivers) {
-            fresh.add(new Receiver(r.values));
+            fresh.add(new Receiver(r.values, r.statLines));
         }
         return fresh;
     }
@@ -128,6 +139,16 @@ class TextReplyFramerTest {
         }
         assertThrows(MalformedReplyException.class,
                 () -> frame("VALUE big 0 60\r\n" + "v".repeat(60) + "\r\nEND\r\n", List.of(new Receiver(true)), 0, 1, 64));
+    }
+
+    /** The proxy's own stats sample: each STAT line a part, then END; an error line instead is the reply. */
+    @Test
+    void statsRepliesComeLineByLine() throws Exception {
+        assertFrames("STAT pid 1\r\nSTAT version 1.6.18\r\nEND\r\nERROR\r\nRESET\r\n",
+                List.of(new Receiver(true, true), new Receiver(true, true), new Receiver(false)),
+                "part STAT pid 1\r\n", "part STAT version 1.6.18\r\n", "END\r\n", "ERROR\r\n", "RESET\r\n");
+        // Only a stats receiver takes STAT lines.
+        assertThrows(MalformedReplyException.class, () -> frame("STAT pid 1\r\nEND\r\n", List.of(new Receiver(true)), 0));
     }
 
     @Test

@@ -230,6 +230,29 @@ class TextRequestParserTest {
         assertOutcomes("get " + "k".repeat(250) + "\r\n", "GET " + "k".repeat(250));
     }
 
+    /**
+     * As memcached 1.6.18 answered: flags and exptimes over 32 bits are taken (strtoul's and strtol's
+     * range; memcached, and the backend the words are forwarded to, keep their low 32 bits).
+     */
+    @Test
+    void flagsAndExptimesAreAsWideAsMemcachedTakesThem() {
+        assertOutcomes("set k 4294967295 4294967306 1\r\na\r\nset k 4294967296 0 1\r\na\r\nset k -1 0 1\r\na\r\n"
+                        + "set k 18446744073709551616 0 1\r\na\r\n",
+                "SET k 4294967295 4294967306 1 <a>", "SET k 4294967296 0 1 <a>", TextRequestParser.BAD_FORMAT, "ERROR",
+                TextRequestParser.BAD_FORMAT, "ERROR");
+        assertOutcomes("touch k 99999999999\r\ngat -9223372036854775808 k\r\ntouch k 9223372036854775808\r\nflush_all 99999999999\r\n",
+                "TOUCH k 99999999999", "GAT -9223372036854775808 k", TextRequestParser.BAD_EXPTIME, "FLUSH_ALL 99999999999");
+    }
+
+    /** As memcached 1.6.18 answered each line (the limit's size is the servers' to judge). */
+    @Test
+    void cacheMemlimit() {
+        assertOutcomes("cache_memlimit 100\r\ncache_memlimit 100 noreply\r\ncache_memlimit\r\ncache_memlimit abc\r\n"
+                        + "cache_memlimit abc noreply\r\ncache_memlimit 100 200\r\ncache_memlimit 1 2 3\r\n",
+                "CACHE_MEMLIMIT 100", "CACHE_MEMLIMIT 100 noreply [noreply]", "ERROR", "ERROR", "ERROR [noreply]",
+                "CACHE_MEMLIMIT 100 200", "ERROR");
+    }
+
     @Test
     void overlongLineIsAnErrorThenClose() {
         byte[] line = "x".repeat(TextRequestParser.MAX_LINE + 1).getBytes(StandardCharsets.US_ASCII);

@@ -41,11 +41,16 @@ public final class TextReplyFramer implements ReplyFramer {
     private static final int VALUES = 1;
     /** {@link #expectation} of a request answered with one line. */
     private static final int ONE_LINE = 0;
+    /** {@link #expectation} of a stats request: STAT lines (or VALUE blocks) and END. */
+    private static final int STAT_LINES = 2;
 
     @Override
     public int expectation(PendingReply request) {
         if (!(request instanceof TextReplyReceiver receiver)) {
             throw new IllegalStateException("text framer given " + request.getClass().getName());
+        }
+        if (receiver.expectsStatLines()) {
+            return STAT_LINES;
         }
         return receiver.expectsValues() ? VALUES : ONE_LINE;
     }
@@ -66,7 +71,7 @@ public final class TextReplyFramer implements ReplyFramer {
             if (lineLength == END.length && in.regionEquals(base, END)) {
                 return replyEnds(lineEnd - base);
             }
-            if (receiver.expectsStatLines() && in.regionEquals(base, STAT)) {
+            if (expectation == STAT_LINES && in.regionEquals(base, STAT)) {
                 // A stats reply (the proxy's own sample of a server): each STAT line is a part.
                 state = State.IN_VALUES;
                 endsReply = false;

@@ -74,7 +74,7 @@ class TextStatsSamplerTest {
                 in.put(bytes, from, to - from);
                 from = to;
                 int length;
-                while (!fifo.isEmpty() && !in.isEmpty() && (length = framer.frame(in, fifo.peek())) > 0) {
+                while (!fifo.isEmpty() && !in.isEmpty() && (length = framer.frame(in, framer.expectation(fifo.peek()))) > 0) {
                     if (framer.endsReply()) {
                         fifo.poll().onReply(in, in.readIndex(), length);
                     } else {

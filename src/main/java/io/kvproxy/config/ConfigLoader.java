@@ -9,20 +9,19 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
-import java.util.stream.Collectors;
 
 /**
  * Loads {@code etc/kvproxy.ini} into a {@link ProxyConfig}, or refuses it with every problem at once.
  *
  * <pre>
  *   file ──IniFile──▶ sections (entries with lines)
- *          [kvproxy]                 ──ProxySectionReader──────▶ ProxySettings
- *          section with extension=   ──ExtensionSectionReader──▶ names hosts / hosts_backup / hosts_read
- *          every other section       ──ClusterSectionReader────▶ ClusterSpec (only the named ones)
- *                                    ──▶ ExtensionSettings ──▶ ProxyConfig
+ *          [kvproxy]                 ──ProxySectionReader──▶ ProxySettings
+ *          each section with extension= ──PoolSectionReader──▶ names hosts / hosts_backup / hosts_read
+ *          every other section       ──ClusterSectionReader──▶ ClusterSpec (only the named ones)
+ *                                    ──▶ PoolSettings (one per pool) ──▶ ProxyConfig
  * </pre>
  *
- * Called once, on the starting thread, before anything listens or connects; also by {@code kvproxy -t}.
+ * Called on the starting thread before anything listens or connects, by {@code kvproxy -t}, and again for a reload.
  */
 public final class ConfigLoader {
 
@@ -51,50 +50,50 @@ public final class ConfigLoader {
                 .orElse(new IniFile.Section(ProxySectionReader.SECTION, 0, List.of()));
         ProxySettings proxy = ProxySectionReader.read(proxySection, installRoot, availableCores, problems);
 
-        List<IniFile.Section> extensionSections = new ArrayList<>();
+        List<IniFile.Section> poolSections = new ArrayList<>();
         Map<String, IniFile.Section> clusterSections = new LinkedHashMap<>();
         for (IniFile.Section section : sections) {
             if (section == proxySection) {
                 continue;
             }
-            boolean isExtension = section.entries().stream()
-                    .anyMatch(entry -> entry.key().equals(ExtensionSectionReader.EXTENSION_KEY));
-            if (isExtension) {
-                extensionSections.add(section);
+            boolean isPool = section.entries().stream()
+                    .anyMatch(entry -> entry.key().equals(PoolSectionReader.EXTENSION_KEY));
+            if (isPool) {
+                poolSections.add(section);
             } else {
                 clusterSections.put(section.name(), section);
             }
         }
-        ExtensionSettings extension = readExtension(extensionSections, clusterSections, problems);
+        List<PoolSettings> pools = readPools(poolSections, clusterSections, proxy, problems);
 
         problems.throwIfAny();
-        return new ProxyConfig(file, proxy, extension, keyLines(sections));
+        return new ProxyConfig(file, proxy, pools, keyLines(sections));
     }
 
     /**
-     * Reads every extension section (even when there are several, which is itself a problem, so that their
-     * other problems show too) and the clusters they name; a cluster no one names is a problem, most
-     * likely a typo in a section name or in hosts. Null when anything is wrong.
+     * Reads every pool section and the clusters they name; a cluster no pool names is a problem, most
+     * likely a typo in a section name or in hosts, and so are two pools on one listen address. Several
+     * pools may name the same cluster: each routes over it on its own. Empty when anything is wrong.
      */
-    private static ExtensionSettings readExtension(
-            List<IniFile.Section> extensionSections, Map<String, IniFile.Section> clusterSections, Problems problems) {
-        if (extensionSections.isEmpty()) {
-            problems.add(0, null, null, "no extension section (a section with extension=...)");
-        } else if (extensionSections.size() > 1) {
-            String all = extensionSections.stream()
-                    .map(section -> "[" + section.name() + "] at line " + section.line())
-                    .collect(Collectors.joining(", "));
-            for (IniFile.Section section : extensionSections) {
-                problems.add(lineOfExtensionKey(section), section.name(), ExtensionSectionReader.EXTENSION_KEY,
-                        "more than one extension section: " + all);
-            }
+    private static List<PoolSettings> readPools(List<IniFile.Section> poolSections, Map<String, IniFile.Section> clusterSections,
+                                                ProxySettings proxy, Problems problems) {
+        if (poolSections.isEmpty()) {
+            problems.add(0, null, null, "no pool: no section with extension=... (for example [memcached] extension = memcached.jar)");
         }
-        List<ExtensionSectionReader> readers = new ArrayList<>();
+        List<PoolSectionReader> readers = new ArrayList<>();
         Set<String> named = new LinkedHashSet<>();
-        for (IniFile.Section section : extensionSections) {
-            ExtensionSectionReader reader = new ExtensionSectionReader(section, clusterSections.keySet(), problems);
+        Map<String, PoolSectionReader> byListen = new HashMap<>();
+        for (IniFile.Section section : poolSections) {
+            PoolSectionReader reader = new PoolSectionReader(section, clusterSections.keySet(), proxy, problems);
             readers.add(reader);
             named.addAll(reader.clusterNames());
+            PoolSectionReader other = byListen.putIfAbsent(reader.listenAddress(), reader);
+            if (other != null) {
+                int line = section.entries().stream().filter(entry -> entry.key().equals("listen")).findFirst()
+                        .map(IniFile.Entry::line).orElse(lineOfExtensionKey(section));
+                problems.add(line, section.name(), "listen", "pool [" + section.name() + "] listens on " + reader.listenAddress()
+                        + ", as pool [" + other.name() + "] does: give each pool its own listen = [host:]port");
+            }
         }
 
         Map<String, ClusterSpec> clusters = new HashMap<>();
@@ -110,12 +109,15 @@ public final class ConfigLoader {
                 clusters.put(section.name(), cluster);
             }
         }
-        return readers.size() == 1 && problems.isEmpty() ? readers.get(0).settings(clusters) : null;
+        if (!problems.isEmpty()) {
+            return List.of();
+        }
+        return readers.stream().map(reader -> reader.settings(clusters)).toList();
     }
 
     private static int lineOfExtensionKey(IniFile.Section section) {
         return section.entries().stream()
-                .filter(entry -> entry.key().equals(ExtensionSectionReader.EXTENSION_KEY))
+                .filter(entry -> entry.key().equals(PoolSectionReader.EXTENSION_KEY))
                 .findFirst()
                 .orElseThrow()
                 .line();

@@ -1,12 +1,13 @@
 package io.kvproxy.daemon;
 
-import io.kvproxy.config.ExtensionSettings;
+import io.kvproxy.config.PoolSettings;
 import io.kvproxy.config.ProxyConfig;
 import io.kvproxy.config.ProxySettings;
 import io.kvproxy.net.ClientSlots;
 import io.kvproxy.net.Clock;
 import io.kvproxy.net.CpuAffinity;
 import io.kvproxy.net.HealthMonitor;
+import io.kvproxy.net.Pool;
 import io.kvproxy.net.RejoinGateOverWorkers;
 import io.kvproxy.net.ServerProbe;
 import io.kvproxy.net.StopTally;
@@ -32,9 +33,10 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The running proxy: the listener, the workers and the state they share. Built from a validated config
- * and a loaded protocol; {@link #start()} binds and starts the workers, {@link #stop(String)} closes the
- * listener, lets the workers finish what is in flight, waits for them and logs what was left undone.
+ * The running proxy: the pools (a listener, a protocol and a topology each), the workers that serve them
+ * all, and the state they share. Built from a validated config and each pool's loaded protocol; {@link
+ * #start()} binds and starts the workers, {@link #stop(String)} closes the listeners, lets the workers
+ * finish what is in flight, waits for them and logs what was left undone.
  */
 public final class Daemon {
 
@@ -43,46 +45,58 @@ public final class Daemon {
     static final long STOP_GRACE_NANOS = TimeUnit.SECONDS.toNanos(5);
 
     private final ProxyConfig config;
-    private final Protocol protocol;
+    private final List<Protocol> protocols;
     private final String version;
     private final List<Worker> workers = new ArrayList<>();
     private final List<Thread> threads = new ArrayList<>();
-    private ServerSocketChannel listener;
-    private HealthMonitor health;
-    private Thread healthThread;
-    private ProxyState state;
+    private final List<ServerSocketChannel> listeners = new ArrayList<>();
+    private final List<HealthMonitor> monitors = new ArrayList<>();
+    private final List<Thread> monitorThreads = new ArrayList<>();
+    private final List<ProxyState> states = new ArrayList<>();
 
-    public Daemon(ProxyConfig config, Protocol protocol, String version) {
+    /** @param protocols each pool's protocol, in the order of {@link ProxyConfig#pools()} */
+    public Daemon(ProxyConfig config, List<Protocol> protocols, String version) {
         this.config = config;
-        this.protocol = protocol;
+        this.protocols = List.copyOf(protocols);
         this.version = version;
     }
 
-    /** Binds the port and starts the workers. */
+    /** Binds every pool's listen address and starts the workers. */
     public void start() throws IOException {
         ProxySettings settings = config.proxy();
-        ExtensionSettings extension = config.extension();
-        Topology topology = Topology.build(extension.hosts(), extension.hostsBackup().orElse(null),
-                extension.hostsRead().orElse(null),
-                Distribution.byConfigName(extension.distribution()).orElseThrow(),
-                HashFunction.byConfigName(extension.hash()).orElseThrow(),
-                extension.hashTag().flatMap(HashTag::parse).orElse(null),
-                extension.syncPrefix().getBytes(StandardCharsets.UTF_8));
-        listener = ServerSocketChannel.open();
-        listener.setOption(StandardSocketOptions.SO_REUSEADDR, true);
-        listener.bind(new InetSocketAddress(settings.bind(), settings.port()), settings.backlog());
-        listener.configureBlocking(false);
-
         ClientSlots slots = new ClientSlots(settings.maxClients());
-        List<WorkerCounters> counters = new ArrayList<>();
-        for (int i = 0; i < settings.threadCount(); i++) {
-            counters.add(new WorkerCounters());
+        List<Pool> pools = new ArrayList<>();
+        for (int p = 0; p < config.pools().size(); p++) {
+            PoolSettings pool = config.pools().get(p);
+            Protocol protocol = protocols.get(p);
+            Topology topology = Topology.build(pool.hosts(), pool.hostsBackup().orElse(null),
+                    pool.hostsRead().orElse(null),
+                    Distribution.byConfigName(pool.distribution()).orElseThrow(),
+                    HashFunction.byConfigName(pool.hash()).orElseThrow(),
+                    pool.hashTag().flatMap(HashTag::parse).orElse(null),
+                    pool.syncPrefix().getBytes(StandardCharsets.UTF_8));
+            ServerSocketChannel listener = ServerSocketChannel.open();
+            listeners.add(listener);
+            listener.setOption(StandardSocketOptions.SO_REUSEADDR, true);
+            try {
+                listener.bind(new InetSocketAddress(pool.listenHost(), pool.listenPort()), settings.backlog());
+            } catch (IOException e) {
+                throw new IOException("pool [" + pool.name() + "] cannot listen on " + pool.listenAddress() + ": " + e.getMessage(), e);
+            }
+            listener.configureBlocking(false);
+            List<WorkerCounters> counters = new ArrayList<>();
+            for (int i = 0; i < settings.threadCount(); i++) {
+                counters.add(new WorkerCounters());
+            }
+            int index = p;
+            int backendConnections = settings.threadCount() * topology.serverCount() * protocol.backendKinds();
+            ProxyState state = new ProxyState(version, pool.name(), settings, topology, counters, slots::used, slots::accepted,
+                    slots::refused, backendConnections, this::workerAllocatedBytes, () -> repairBacklog(index));
+            states.add(state);
+            pools.add(new Pool(p, pool.name(), listener, protocol, topology, state, counters));
         }
-        int backendConnections = settings.threadCount() * topology.serverCount() * protocol.backendKinds();
-        state = new ProxyState(version, settings, topology, counters, slots::used, slots::accepted, slots::refused,
-                backendConnections, this::workerAllocatedBytes, this::repairBacklog);
         CpuAffinity affinity = settings.cpuAffinity() ? new LinuxCpuAffinity(Runtime.getRuntime().availableProcessors()) : CpuAffinity.NONE;
-        WorkerContext context = new WorkerContext(listener, protocol, topology, state, slots, Clock.SYSTEM, affinity,
+        WorkerContext context = new WorkerContext(pools, slots, Clock.SYSTEM, affinity,
                 TimeUnit.MILLISECONDS.toNanos(settings.recvTimeoutMillis()),
                 TimeUnit.MILLISECONDS.toNanos(settings.connectTimeoutMillis()),
                 TimeUnit.SECONDS.toNanos(settings.failoverIntervalSeconds()),
@@ -91,24 +105,30 @@ public final class Daemon {
                 (settings.asyncSize() + settings.threadCount() - 1) / settings.threadCount(),
                 settings.threadCount());
         for (int i = 0; i < settings.threadCount(); i++) {
-            workers.add(new Worker(i, context, counters.get(i)));
+            workers.add(new Worker(i, context));
         }
-        health = new HealthMonitor(topology, settings.failoverThreshold(),
-                TimeUnit.SECONDS.toMillis(settings.failoverIntervalSeconds()),
-                new ServerProbe(protocol, Clock.SYSTEM, settings.connectTimeoutMillis(), settings.recvTimeoutMillis(),
-                        settings.maxPacketBytes()),
-                new RejoinGateOverWorkers(workers, TimeUnit.MILLISECONDS.toNanos(
-                        settings.connectTimeoutMillis() + 2L * settings.recvTimeoutMillis() + 100)));
-        healthThread = new Thread(health, "kvproxy-health");
-        healthThread.setDaemon(true);
-        healthThread.start();
+        for (Pool pool : pools) {
+            HealthMonitor monitor = new HealthMonitor(pool.name(), pool.topology(), settings.failoverThreshold(),
+                    TimeUnit.SECONDS.toMillis(settings.failoverIntervalSeconds()),
+                    new ServerProbe(pool.protocol(), Clock.SYSTEM, settings.connectTimeoutMillis(), settings.recvTimeoutMillis(),
+                            settings.maxPacketBytes()),
+                    new RejoinGateOverWorkers(workers, pool.index(), TimeUnit.MILLISECONDS.toNanos(
+                            settings.connectTimeoutMillis() + 2L * settings.recvTimeoutMillis() + 100)));
+            Thread thread = new Thread(monitor, "kvproxy-health-" + pool.name());
+            thread.setDaemon(true);
+            monitors.add(monitor);
+            monitorThreads.add(thread);
+            thread.start();
+        }
         for (Worker worker : workers) {
             Thread thread = new Thread(worker, "kvproxy-worker-" + worker.index());
             threads.add(thread);
             thread.start();
         }
-        log.warn("kvproxy {} listening on {}:{} with {} workers; hosts={} ({} servers)", version, settings.bind(),
-                settings.port(), workers.size(), extension.hosts().name(), extension.hosts().servers().size());
+        for (PoolSettings pool : config.pools()) {
+            log.warn("kvproxy {} pool [{}] listening on {} with {} workers; hosts={} ({} servers)", version, pool.name(),
+                    pool.listenAddress(), workers.size(), pool.hosts().name(), pool.hosts().servers().size());
+        }
     }
 
     /**
@@ -127,17 +147,27 @@ public final class Daemon {
         return total;
     }
 
-    /** Keys the workers hold for repair: servers that must have them deleted before they are trusted. */
-    private long repairBacklog() {
+    /** Keys the workers hold for repair in one pool: servers that must have them deleted before they are trusted. */
+    private long repairBacklog(int pool) {
         long total = 0;
         for (Worker worker : workers) {
-            total += worker.repairBacklog();
+            total += worker.repairBacklog(pool);
         }
         return total;
     }
 
-    public ProxyState state() {
-        return state;
+    /** Each pool's reports, in the order of {@link ProxyConfig#pools()}. */
+    public List<ProxyState> states() {
+        return List.copyOf(states);
+    }
+
+    /** The sum of one counter over every pool. */
+    private long total(Counter counter) {
+        long sum = 0;
+        for (ProxyState state : states) {
+            sum += state.total(counter);
+        }
+        return sum;
     }
 
     /**
@@ -149,12 +179,14 @@ public final class Daemon {
      */
     public void stop(String reason) {
         long startNanos = System.nanoTime();
-        closeListener();
+        closeListeners();
         log.warn("kvproxy stopping ({}): listener closed; finishing requests and replicas in flight for up to {} ms",
                 reason, TimeUnit.NANOSECONDS.toMillis(STOP_GRACE_NANOS));
-        if (health != null) {
-            health.stop();
-            healthThread.interrupt();
+        for (HealthMonitor monitor : monitors) {
+            monitor.stop();
+        }
+        for (Thread thread : monitorThreads) {
+            thread.interrupt();
         }
         for (Worker worker : workers) {
             worker.stop(STOP_GRACE_NANOS);
@@ -170,16 +202,15 @@ public final class Daemon {
         logStopSummary(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - startNanos));
     }
 
-    private void closeListener() {
-        if (listener == null) {
-            return;
-        }
-        try {
-            // Registered with every worker's selector, the socket is released once each has deregistered
-            // it, at its next select: the workers' stop tasks wake them for that.
-            listener.close();
-        } catch (IOException e) {
-            log.warn("closing the listener failed: {}", e.toString());
+    private void closeListeners() {
+        for (ServerSocketChannel listener : listeners) {
+            try {
+                // Registered with every worker's selector, the socket is released once each has deregistered
+                // it, at its next select: the workers' stop tasks wake them for that.
+                listener.close();
+            } catch (IOException e) {
+                log.warn("closing a listener failed: {}", e.toString());
+            }
         }
     }
 
@@ -198,8 +229,8 @@ public final class Daemon {
         }
         log.warn("kvproxy stopped after {} ms: {} requests unanswered, {} replicas given up; since start: {} writes replicated,"
                 + " {} replicas dropped (async_size full), {} replicas failed (given up included){}",
-                tookMillis, tally.unansweredRequests(), tally.replicasGivenUp(), state.total(Counter.REPLICATED),
-                state.total(Counter.REPLICATION_DROPPED), state.total(Counter.REPLICATION_FAILED),
+                tookMillis, tally.unansweredRequests(), tally.replicasGivenUp(), total(Counter.REPLICATED),
+                total(Counter.REPLICATION_DROPPED), total(Counter.REPLICATION_FAILED),
                 unfinishedWorkers == 0 ? "" : "; " + unfinishedWorkers + " workers did not finish in time and are not counted");
     }
 

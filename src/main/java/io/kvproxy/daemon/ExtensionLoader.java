@@ -22,11 +22,12 @@ final class ExtensionLoader {
     }
 
     /**
-     * The provider for {@code protocol} in {@code jar}.
+     * The protocol provider of {@code jar} for a pool: the jar's one provider, or, when it holds several,
+     * the one named as the pool is.
      *
-     * @throws ExtensionException naming the jar: missing, no provider, wrong protocol, wrong SPI version
+     * @throws ExtensionException naming the jar: missing, no provider, none for the pool, wrong SPI version
      */
-    static ProtocolProvider load(Path jar, String protocol) throws ExtensionException {
+    static ProtocolProvider load(Path jar, String pool) throws ExtensionException {
         if (!Files.isRegularFile(jar)) {
             throw new ExtensionException(jar + ": extension jar not found (build it with 'mvn package')");
         }
@@ -50,16 +51,21 @@ final class ExtensionLoader {
         if (providers.isEmpty()) {
             throw new ExtensionException(jar + ": no " + ProtocolProvider.class.getName() + " in META-INF/services");
         }
+        ProtocolProvider chosen = providers.size() == 1 ? providers.get(0) : null;
         for (ProtocolProvider provider : providers) {
-            if (provider.name().equals(protocol)) {
-                if (provider.spiVersion() != ProtocolProvider.SPI_VERSION) {
-                    throw new ExtensionException(jar + ": built for SPI version " + provider.spiVersion()
-                            + ", this kvproxy implements version " + ProtocolProvider.SPI_VERSION);
-                }
-                return provider;
+            if (chosen == null && provider.name().equals(pool)) {
+                chosen = provider;
             }
         }
-        throw new ExtensionException(jar + ": provides no protocol named '" + protocol + "'");
+        if (chosen == null) {
+            throw new ExtensionException(jar + ": provides the protocols " + providers.stream().map(ProtocolProvider::name).toList()
+                    + "; name the pool [" + pool + "] after the one it serves");
+        }
+        if (chosen.spiVersion() != ProtocolProvider.SPI_VERSION) {
+            throw new ExtensionException(jar + ": built for SPI version " + chosen.spiVersion()
+                    + ", this kvproxy implements version " + ProtocolProvider.SPI_VERSION);
+        }
+        return chosen;
     }
 
     /** Child-first for the extension's own classes; parent only for the JDK, the SPI and slf4j. */

@@ -2,6 +2,7 @@ package io.kvproxy.daemon;
 
 import io.kvproxy.config.ConfigException;
 import io.kvproxy.config.ConfigLoader;
+import io.kvproxy.config.PoolSettings;
 import io.kvproxy.config.ProxyConfig;
 import io.kvproxy.config.TwemproxyImport;
 import io.kvproxy.daemon.ExtensionLoader.ExtensionException;
@@ -13,6 +14,7 @@ import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -94,10 +96,10 @@ public final class Main {
             return usage(err, "--pool goes with --import-twemproxy");
         }
         ProxyConfig config;
-        Protocol protocol;
+        List<Protocol> protocols;
         try {
             config = ConfigLoader.load(configFile, home);
-            protocol = loadProtocol(config);
+            protocols = loadProtocols(config);
         } catch (ConfigException e) {
             err.println("kvproxy: configuration file '" + configFile + "' is invalid:");
             e.problems().forEach(problem -> err.println("  " + problem));
@@ -111,7 +113,7 @@ public final class Main {
             out.println("kvproxy: configuration file '" + configFile + "' syntax is ok");
             return 0;
         }
-        return serve(config, protocol, pidFile, out, err);
+        return serve(config, protocols, pidFile, out, err);
     }
 
     /**
@@ -160,16 +162,24 @@ public final class Main {
         return anyTranslated ? 0 : 1;
     }
 
-    private static Protocol loadProtocol(ProxyConfig config) throws ConfigException, ExtensionException {
-        String section = config.extension().protocol();
-        Path jar = config.proxy().extPath().resolve(config.extension().jar());
-        ProtocolProvider provider = ExtensionLoader.load(jar, section);
-        try {
-            return provider.create(config.extension().protocolSettings());
-        } catch (InvalidSettingException e) {
-            throw new ConfigException(List.of(ConfigException.problem(config.file(),
-                    config.lineOf(section, e.key()), section, e.key(), e.getMessage())));
+    /** Each pool's protocol, made by its extension from the pool's own settings. */
+    private static List<Protocol> loadProtocols(ProxyConfig config) throws ConfigException, ExtensionException {
+        List<Protocol> protocols = new ArrayList<>();
+        List<String> problems = new ArrayList<>();
+        for (PoolSettings pool : config.pools()) {
+            Path jar = config.proxy().extPath().resolve(pool.jar());
+            ProtocolProvider provider = ExtensionLoader.load(jar, pool.name());
+            try {
+                protocols.add(provider.create(pool.protocolSettings()));
+            } catch (InvalidSettingException e) {
+                problems.add(ConfigException.problem(config.file(), config.lineOf(pool.name(), e.key()), pool.name(), e.key(),
+                        e.getMessage()));
+            }
         }
+        if (!problems.isEmpty()) {
+            throw new ConfigException(problems);
+        }
+        return protocols;
     }
 
     /**
@@ -177,7 +187,7 @@ public final class Main {
      * fatal error on any thread, every worker having failed, or an exit the JVM started on its own; the
      * shutdown hook then stops the daemon and removes the pid file.
      */
-    private static int serve(ProxyConfig config, Protocol protocol, Path pidFile, PrintStream out, PrintStream err) {
+    private static int serve(ProxyConfig config, List<Protocol> protocols, Path pidFile, PrintStream out, PrintStream err) {
         try {
             Files.createDirectories(config.proxy().logPath().toAbsolutePath().getParent());
         } catch (IOException e) {
@@ -185,11 +195,11 @@ public final class Main {
             return 1;
         }
         LogSetup.toFile(config.proxy().logPath(), config.proxy().logLevel());
-        Daemon daemon = new Daemon(config, protocol, VERSION);
+        Daemon daemon = new Daemon(config, protocols, VERSION);
         try {
             daemon.start();
         } catch (IOException e) {
-            String problem = "cannot listen on " + config.proxy().bind() + ":" + config.proxy().port() + ": " + e.getMessage();
+            String problem = e.getMessage();
             log.error("kvproxy exits: {}", problem);
             err.println("kvproxy: " + problem);
             return 1;
@@ -216,7 +226,8 @@ public final class Main {
         });
         ProcessSignals.install(List.of(new ProcessSignals.HangupStep("reopen the log file " + config.proxy().logPath(), LogSetup::reopen)),
                 reason -> exit(reason, 0));
-        out.println("kvproxy " + VERSION + " pid " + pid + " listening on " + config.proxy().bind() + ":" + config.proxy().port());
+        out.println("kvproxy " + VERSION + " pid " + pid + " listening on " + config.pools().stream()
+                .map(pool -> pool.listenAddress() + " (" + pool.name() + ")").collect(java.util.stream.Collectors.joining(", ")));
         out.flush();
         try {
             daemon.awaitTermination();

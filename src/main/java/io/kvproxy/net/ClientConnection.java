@@ -72,6 +72,8 @@ final class ClientConnection implements ClientChannel {
     }
 
     private final Worker worker;
+    /** The pool the client connected to, as this worker serves it: the client belongs to it for life. */
+    private final PoolLane lane;
     private final SocketChannel channel;
     private final SelectionKey key;
     private final String peer;
@@ -90,8 +92,9 @@ final class ClientConnection implements ClientChannel {
     /** When the socket last accepted reply bytes, or when replies started waiting. */
     private long outputProgressNanos;
 
-    ClientConnection(Worker worker, SocketChannel channel, String peer, int maxPacketBytes) throws IOException {
+    ClientConnection(Worker worker, PoolLane lane, SocketChannel channel, String peer, int maxPacketBytes) throws IOException {
         this.worker = worker;
+        this.lane = lane;
         this.channel = channel;
         this.peer = peer;
         // A request may be max_packet of value plus its command line (or a get line of max_packet).
@@ -100,7 +103,7 @@ final class ClientConnection implements ClientChannel {
         this.out = new Buffer(pool, FIRST_CHUNK_BYTES, Integer.MAX_VALUE - 64);
         this.key = worker.register(channel, SelectionKey.OP_READ, this);
         this.lastActiveNanos = worker.nanoTime();
-        this.session = worker.protocol().openSession(this);
+        this.session = lane.pool().protocol().openSession(this);
     }
 
     @Override
@@ -140,27 +143,27 @@ final class ClientConnection implements ClientChannel {
 
     @Override
     public Route route() {
-        return worker.route();
+        return lane.route();
     }
 
     @Override
     public Replicator replicator() {
-        return worker.replicator();
+        return lane.replicator();
     }
 
     @Override
     public ProxyView proxy() {
-        return worker.proxyView();
+        return lane.pool().view();
     }
 
     @Override
     public void count(Counter counter, long amount) {
-        worker.counters().add(counter, amount);
+        lane.counters().add(counter, amount);
     }
 
     @Override
     public long counter(Counter counter) {
-        return worker.counters().get(counter);
+        return lane.counters().get(counter);
     }
 
     @Override

@@ -26,6 +26,7 @@ public final class HealthMonitor implements Runnable {
 
     private static final Logger log = LoggerFactory.getLogger(HealthMonitor.class);
 
+    private final String pool;
     private final Topology topology;
     private final int threshold;
     private final long intervalMillis;
@@ -50,10 +51,12 @@ public final class HealthMonitor implements Runnable {
     }
 
     /**
+     * @param pool the pool's name, for the log
      * @param prober asks an out server whether it answers (see {@link ServerProbe})
      * @param gate lets an answering server back in once every worker is ready for it
      */
-    public HealthMonitor(Topology topology, int threshold, long intervalMillis, Prober prober, RejoinGate gate) {
+    public HealthMonitor(String pool, Topology topology, int threshold, long intervalMillis, Prober prober, RejoinGate gate) {
+        this.pool = pool;
         this.topology = topology;
         this.threshold = threshold;
         this.intervalMillis = intervalMillis;
@@ -75,7 +78,7 @@ public final class HealthMonitor implements Runnable {
                 Thread.currentThread().interrupt();
                 return;
             } catch (RuntimeException e) {
-                log.error("health check failed; trying again next interval", e);
+                log.error("pool {}: health check failed; trying again next interval", pool, e);
             }
         }
     }
@@ -90,14 +93,14 @@ public final class HealthMonitor implements Runnable {
                 if (failures >= threshold) {
                     health.setOnline(false);
                     changed = true;
-                    log.warn("server {} ejected: {} consecutive failures (failover_threshold {})", health.address(), failures, threshold);
+                    log.warn("pool {}: server {} ejected: {} consecutive failures (failover_threshold {})", pool, health.address(), failures, threshold);
                 }
             } else {
                 String verdict = prober.probe(topology.server(i).host(), topology.server(i).port());
                 if (verdict == null) {
                     letIn(i, health);
                 } else {
-                    log.info("server {} stays out: {}", health.address(), verdict);
+                    log.info("pool {}: server {} stays out: {}", pool, health.address(), verdict);
                 }
             }
         }
@@ -113,10 +116,10 @@ public final class HealthMonitor implements Runnable {
                 health.recordSuccess();
                 health.setOnline(true);
                 topology.rebuildRings();
-                log.warn("server {} rejoined: answered a probe in time, and every worker repaired it", health.address());
+                log.warn("pool {}: server {} rejoined: answered a probe in time, and every worker repaired it", pool, health.address());
             } else {
-                log.info("server {} stays out: answered a probe, but not every worker could connect to it and repair it in time",
-                        health.address());
+                log.info("pool {}: server {} stays out: answered a probe, but not every worker could connect to it and repair it in time",
+                        pool, health.address());
             }
         } finally {
             gate.finish(server);

@@ -10,19 +10,25 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The {@link HealthMonitor.RejoinGate} over the running workers: asks each, through its task queue, to
- * connect to the server and send its repair deletes, and waits (bounded) until all say ready.
+ * The {@link HealthMonitor.RejoinGate} of one pool over the running workers: asks each, through its task
+ * queue, to connect to the pool's server and send its repair deletes, and waits (bounded) until all say
+ * ready.
  */
 public final class RejoinGateOverWorkers implements HealthMonitor.RejoinGate {
 
     private static final Logger log = LoggerFactory.getLogger(RejoinGateOverWorkers.class);
 
     private final List<Worker> workers;
+    private final int pool;
     private final long timeoutNanos;
 
-    /** @param timeoutNanos how long a worker may take to connect and have its deletes answered */
-    public RejoinGateOverWorkers(List<Worker> workers, long timeoutNanos) {
+    /**
+     * @param pool the pool's index
+     * @param timeoutNanos how long a worker may take to connect and have its deletes answered
+     */
+    public RejoinGateOverWorkers(List<Worker> workers, int pool, long timeoutNanos) {
         this.workers = List.copyOf(workers);
+        this.pool = pool;
         this.timeoutNanos = timeoutNanos;
     }
 
@@ -31,7 +37,7 @@ public final class RejoinGateOverWorkers implements HealthMonitor.RejoinGate {
         List<CompletableFuture<Boolean>> ready = new ArrayList<>(workers.size());
         for (Worker worker : workers) {
             CompletableFuture<Boolean> future = new CompletableFuture<>();
-            worker.prepareRejoin(server, timeoutNanos, future);
+            worker.prepareRejoin(pool, server, timeoutNanos, future);
             ready.add(future);
         }
         long deadline = System.nanoTime() + timeoutNanos + TimeUnit.SECONDS.toNanos(1);
@@ -55,7 +61,7 @@ public final class RejoinGateOverWorkers implements HealthMonitor.RejoinGate {
     @Override
     public void finish(int server) {
         for (Worker worker : workers) {
-            worker.finishRejoin();
+            worker.finishRejoin(pool);
         }
     }
 }

@@ -1,21 +1,8 @@
 package io.kvproxy.net;
 
-import io.kvproxy.replicate.BackendDirectory;
-import io.kvproxy.replicate.RepairLog;
-import io.kvproxy.replicate.Repairs;
-import io.kvproxy.replicate.WorkerReplicator;
-import io.kvproxy.route.Topology;
 import io.kvproxy.spi.BufferPool;
-import io.kvproxy.spi.ClusterRole;
-import io.kvproxy.spi.Replicator;
-import io.kvproxy.spi.Counter;
 import io.kvproxy.spi.Protocol;
-import io.kvproxy.spi.ProxyView;
-import io.kvproxy.spi.Route;
-import io.kvproxy.spi.WorkerTask;
-import io.kvproxy.stats.WorkerCounters;
 import java.io.IOException;
-import java.net.InetSocketAddress;
 import java.net.StandardSocketOptions;
 import java.nio.channels.ClosedChannelException;
 import java.nio.channels.SelectableChannel;
@@ -33,9 +20,10 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * A selector thread. It accepts clients from the shared listener (every worker watches it; whoever wakes
- * first takes the connection), owns them for life, and owns one persistent connection to every backend
- * server, so a request travels client → backend → client without leaving this thread or taking a lock.
+ * A selector thread. It accepts clients from every pool's listener (every worker watches them all;
+ * whoever wakes first takes the connection), owns them for life, and owns, for each pool (a {@link
+ * PoolLane}), one persistent connection to every backend server of it, so a request travels client →
+ * backend → client without leaving this thread or taking a lock.
  *
  * <p>One loop iteration: select; read every ready socket (client requests are parsed and appended to
  * backend outputs, backend replies are handed to sessions); run sessions that asked to resume; fire due
@@ -58,7 +46,9 @@ public final class Worker implements Runnable {
      */
     static final int REPAIR_LOG_ENTRIES = 200_000;
     /** How often repairs of backup servers that stayed in are attempted while any are due. */
-    private static final long REPAIR_TICK_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
+    static final long REPAIR_TICK_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
+    /** How often a lane looks again at rejoins waiting for connections to come up. */
+    static final long REJOIN_POLL_NANOS = TimeUnit.MILLISECONDS.toNanos(5);
     /**
      * Free buffer memory kept per chunk size (2 MiB: 128 connections' worth of 16 KiB chunks), and how
      * often what stayed unused is freed: the memory of a burst of connections goes back within a minute.
@@ -69,17 +59,8 @@ public final class Worker implements Runnable {
     private final int index;
     private final WorkerContext context;
     private final Selector selector;
-    private final BackendConnection[] backends;
-    private final BackendConnection[][] byKind;
-    private final WorkerRoute route;
-    private final RepairLog repairLog;
-    private final WorkerReplicator replicator;
-    private final Repairs repairs;
-    private final List<PendingRejoin> rejoins = new ArrayList<>();
-    /** The protocol's background work on this worker (set when the loop starts), or null. */
-    private WorkerTask protocolTask;
-    private long nextRepairTickNanos;
-    private final WorkerCounters counters;
+    /** By pool index. */
+    private final PoolLane[] lanes;
     /** Memory of this worker's client and request buffers; see {@link BufferPool} for who takes and gives back. */
     private final BufferPool bufferPool = new BufferPool(POOL_FREE_BYTES_PER_CLASS);
     private final List<ClientConnection> clients = new ArrayList<>();
@@ -92,7 +73,8 @@ public final class Worker implements Runnable {
     /** The clock of the current wakeup, read at its first ready key. */
     private long eventNanos;
     private boolean eventClockRead;
-    private SelectionKey acceptKey;
+    /** By pool index; null once cancelled (stopping). */
+    private final SelectionKey[] acceptKeys;
     private long acceptPausedUntilNanos;
     private long nextProgressCheckNanos;
     private long nextPoolTrimNanos;
@@ -100,46 +82,22 @@ public final class Worker implements Runnable {
     private long stopDeadlineNanos;
     private volatile boolean stopped;
     private volatile int clientCount;
-    private volatile int repairBacklog;
     /** Written once by this worker as it stops, read by the daemon after joining its thread. */
     private volatile StopTally stopTally = StopTally.NONE;
 
-    /** @param counters this worker's counters, already known to the reports that sum them */
-    public Worker(int index, WorkerContext context, WorkerCounters counters) throws IOException {
+    public Worker(int index, WorkerContext context) throws IOException {
         this.index = index;
         this.context = context;
-        this.counters = counters;
         this.selector = Selector.open();
-        Topology topology = context.topology();
-        int kinds = context.protocol().backendKinds();
-        BackendConnection[][] byKind = new BackendConnection[kinds][topology.serverCount()];
-        this.backends = new BackendConnection[kinds * topology.serverCount()];
-        for (int kind = 0; kind < kinds; kind++) {
-            for (int i = 0; i < topology.serverCount(); i++) {
-                InetSocketAddress address = new InetSocketAddress(topology.server(i).host(), topology.server(i).port());
-                BackendConnection backend = new BackendConnection(this, address, topology.health(i),
-                        context.protocol().newReplyFramer(kind), context.recvTimeoutNanos(),
-                        context.connectTimeoutNanos(), context.maxRetryNanos(), context.maxPacketBytes());
-                byKind[kind][i] = backend;
-                backends[kind * topology.serverCount() + i] = backend;
-            }
+        lanes = new PoolLane[context.pools().size()];
+        for (Pool pool : context.pools()) {
+            lanes[pool.index()] = new PoolLane(this, pool, context);
         }
-        this.byKind = byKind;
-        this.repairLog = new RepairLog(topology.serverCount(), REPAIR_LOG_ENTRIES);
-        this.route = new WorkerRoute(topology, byKind, repairLog, counters);
-        BackendDirectory directory = (kind, server) -> byKind[kind][server];
-        this.replicator = new WorkerReplicator(topology.cluster(ClusterRole.BACKUP), directory, repairLog, counters,
-                context.asyncLimitPerWorker());
-        this.repairs = new Repairs(repairLog, context.protocol(), directory, topology.cluster(ClusterRole.BACKUP),
-                server -> topology.health(server).isOnline(), counters);
+        acceptKeys = new SelectionKey[lanes.length];
     }
 
     public int index() {
         return index;
-    }
-
-    public WorkerCounters counters() {
-        return counters;
     }
 
     /** Client connections this worker holds now; read by reports from any thread. */
@@ -178,14 +136,18 @@ public final class Worker implements Runnable {
         Thread.currentThread().setName("kvproxy-worker-" + index);
         context.affinity().pin(index);
         try {
-            acceptKey = context.listener().register(selector, SelectionKey.OP_ACCEPT, null);
+            for (PoolLane lane : lanes) {
+                acceptKeys[lane.pool().index()] = lane.pool().listener().register(selector, SelectionKey.OP_ACCEPT, lane);
+            }
             long now = nanoTime();
             nextProgressCheckNanos = now + PROGRESS_CHECK_NANOS;
             nextPoolTrimNanos = now + POOL_TRIM_NANOS;
-            for (BackendConnection backend : backends) {
-                backend.connect(now);
+            for (PoolLane lane : lanes) {
+                lane.connectAll(now);
             }
-            protocolTask = context.protocol().newWorkerTask(index, context.workerCount(), route, now);
+            for (PoolLane lane : lanes) {
+                lane.startProtocolTask(context.workerCount(), now);
+            }
             loop();
         } catch (IOException | RuntimeException e) {
             log.error("worker {} failed and stops", index, e);
@@ -216,7 +178,6 @@ public final class Worker implements Runnable {
             runResumed();
             runTimers(now);
             flushAll(now);
-            repairBacklog = repairLog.size();
         }
     }
 
@@ -228,9 +189,9 @@ public final class Worker implements Runnable {
         }
         long now = eventNanos;
         Object attachment = key.attachment();
-        if (attachment == null) {
+        if (attachment instanceof PoolLane lane) {
             if (key.isValid() && key.isAcceptable()) {
-                accept(now);
+                accept(lane, now);
             }
         } else if (attachment instanceof ClientConnection client) {
             handleClient(client, key, now);
@@ -285,17 +246,17 @@ public final class Worker implements Runnable {
         }
     }
 
-    private void accept(long now) {
+    private void accept(PoolLane lane, long now) {
         SocketChannel channel;
         try {
-            channel = context.listener().accept();
+            channel = lane.pool().listener().accept();
         } catch (ClosedChannelException e) {
             // The daemon closed the listener to stop; this worker's stop task is on its way.
             cancelAccepting();
             return;
         } catch (IOException e) {
             // Typically out of file descriptors: stop accepting for a moment rather than spin or die.
-            log.warn("worker {}: accept failed ({}); pausing accepts for {} ms", index, e.getMessage(),
+            log.warn("worker {}: pool {}: accept failed ({}); pausing accepts for {} ms", index, lane.pool().name(), e.getMessage(),
                     TimeUnit.NANOSECONDS.toMillis(ACCEPT_PAUSE_NANOS));
             pauseAccepting(now);
             return;
@@ -311,10 +272,10 @@ public final class Worker implements Runnable {
         try {
             channel.configureBlocking(false);
             channel.setOption(StandardSocketOptions.TCP_NODELAY, true);
-            ClientConnection client = new ClientConnection(this, channel, peer, context.maxPacketBytes());
+            ClientConnection client = new ClientConnection(this, lane, channel, peer, context.maxPacketBytes());
             clients.add(client);
             clientCount = clients.size();
-            log.debug("client {} connected (worker {})", peer, index);
+            log.debug("client {} connected to pool {} (worker {})", peer, lane.pool().name(), index);
         } catch (IOException | RuntimeException e) {
             context.clientSlots().release();
             log.warn("worker {}: could not set up client {}: {}", index, peer, e.toString());
@@ -334,16 +295,21 @@ public final class Worker implements Runnable {
     }
 
     private void cancelAccepting() {
-        if (acceptKey != null) {
-            acceptKey.cancel();
-            acceptKey = null;
+        for (int i = 0; i < acceptKeys.length; i++) {
+            if (acceptKeys[i] != null) {
+                acceptKeys[i].cancel();
+                acceptKeys[i] = null;
+            }
         }
     }
 
+    /** Out of file descriptors, most likely: every listener waits, since another accept would fail too. */
     private void pauseAccepting(long now) {
-        if (acceptKey != null && acceptKey.isValid()) {
-            acceptKey.interestOps(0);
-            acceptPausedUntilNanos = now + ACCEPT_PAUSE_NANOS;
+        for (SelectionKey acceptKey : acceptKeys) {
+            if (acceptKey != null && acceptKey.isValid()) {
+                acceptKey.interestOps(0);
+                acceptPausedUntilNanos = now + ACCEPT_PAUSE_NANOS;
+            }
         }
     }
 
@@ -382,42 +348,16 @@ public final class Worker implements Runnable {
     }
 
     private void runTimers(long now) {
-        for (BackendConnection backend : backends) {
-            try {
-                // A backend paused for a slow client looks again each turn: a client write may have caught up.
-                backend.resumeIfReady(now);
-            } catch (RuntimeException e) {
-                log.error("worker {}: backend {} resume failed", index, backend.address(), e);
-            }
-            if (backend.nextDeadline() - now <= 0) {
-                try {
-                    backend.onTimer(now);
-                } catch (RuntimeException e) {
-                    log.error("worker {}: backend {} timer failed", index, backend.address(), e);
-                }
-            }
+        for (PoolLane lane : lanes) {
+            lane.runTimers(now, stopping);
         }
-        if (repairs.hasWork() && now - nextRepairTickNanos >= 0) {
-            nextRepairTickNanos = now + REPAIR_TICK_NANOS;
-            repairs.tick();
-        }
-        if (protocolTask != null && !stopping && protocolTask.nextDeadlineNanos() - now <= 0) {
-            try {
-                protocolTask.run(now);
-            } catch (RuntimeException e) {
-                log.error("worker {}: protocol task failed", index, e);
-            }
-        }
-        for (int i = rejoins.size() - 1; i >= 0; i--) {
-            if (rejoins.get(i).check(now)) {
-                rejoins.remove(i);
-            }
-        }
-        if (acceptKey != null && acceptPausedUntilNanos != 0 && now - acceptPausedUntilNanos >= 0) {
+        if (acceptPausedUntilNanos != 0 && now - acceptPausedUntilNanos >= 0) {
             acceptPausedUntilNanos = 0;
-            // The listener may have been closed by a stop whose task has not run yet.
-            if (acceptKey.isValid()) {
-                acceptKey.interestOps(SelectionKey.OP_ACCEPT);
+            for (SelectionKey acceptKey : acceptKeys) {
+                // The listener may have been closed by a stop whose task has not run yet.
+                if (acceptKey != null && acceptKey.isValid()) {
+                    acceptKey.interestOps(SelectionKey.OP_ACCEPT);
+                }
             }
         }
         if (now - nextProgressCheckNanos >= 0) {
@@ -461,22 +401,10 @@ public final class Worker implements Runnable {
         if (!tasks.isEmpty() || !resumed.isEmpty() || !dirtyBackends.isEmpty() || !dirtyClients.isEmpty()) {
             return nanoTime();
         }
-        long deadline = nanoTime() + TimeUnit.SECONDS.toNanos(1);
-        for (BackendConnection backend : backends) {
-            long next = backend.nextDeadline();
-            if (next - deadline < 0) {
-                deadline = next;
-            }
-        }
-        if (repairs.hasWork() && nextRepairTickNanos - deadline < 0) {
-            deadline = nextRepairTickNanos;
-        }
-        if (protocolTask != null && !stopping && protocolTask.nextDeadlineNanos() - deadline < 0) {
-            deadline = protocolTask.nextDeadlineNanos();
-        }
-        if (!rejoins.isEmpty()) {
-            // A rejoin waits for connections to come up: look again soon.
-            deadline = Math.min(deadline, nanoTime() + TimeUnit.MILLISECONDS.toNanos(5));
+        long now = nanoTime();
+        long deadline = now + TimeUnit.SECONDS.toNanos(1);
+        for (PoolLane lane : lanes) {
+            deadline = lane.nextDeadline(deadline, now, stopping);
         }
         if (acceptPausedUntilNanos != 0 && acceptPausedUntilNanos - deadline < 0) {
             deadline = acceptPausedUntilNanos;
@@ -497,8 +425,8 @@ public final class Worker implements Runnable {
 
     /** Nothing in flight: every backend FIFO is empty and every reply has been written. */
     private boolean isIdle() {
-        for (BackendConnection backend : backends) {
-            if (backend.inFlight() > 0) {
+        for (PoolLane lane : lanes) {
+            if (lane.hasInFlight()) {
                 return false;
             }
         }
@@ -516,9 +444,9 @@ public final class Worker implements Runnable {
             unansweredRequests += client.unansweredRequests();
             client.close("proxy stopping");
         }
-        long replicasGivenUp = counters.get(Counter.REPLICATION_IN_FLIGHT);
-        for (BackendConnection backend : backends) {
-            backend.close();
+        long replicasGivenUp = 0;
+        for (PoolLane lane : lanes) {
+            replicasGivenUp += lane.close();
         }
         stopTally = new StopTally(unansweredRequests, replicasGivenUp);
         try {
@@ -535,99 +463,39 @@ public final class Worker implements Runnable {
         return context.clock().nanoTime();
     }
 
-    Protocol protocol() {
-        return context.protocol();
-    }
-
-    Route route() {
-        return route;
-    }
-
     BufferPool bufferPool() {
         return bufferPool;
     }
 
-    Replicator replicator() {
-        return replicator;
+    /** Entries this worker's repair logs hold now (for reports; read from any thread, so approximate). */
+    public int repairBacklog() {
+        int total = 0;
+        for (PoolLane lane : lanes) {
+            total += lane.repairBacklog();
+        }
+        return total;
     }
 
-    /** Entries this worker's repair log holds now (for reports; read from any thread, so approximate). */
-    public int repairBacklog() {
-        return repairBacklog;
+    /** Entries this worker's repair log for {@code pool} holds now (for reports; approximate). */
+    public int repairBacklog(int pool) {
+        return lanes[pool].repairBacklog();
     }
 
     // --- letting a server back in (called from the health monitor's thread) ---
 
     /**
-     * Prepares server {@code server} (topology index) to rejoin: connects every connection kind to it,
-     * sends the repair deletes this worker owes it and its stand-ins, and completes {@code ready} with
-     * true once all of that is done, or false when it cannot be within {@code timeoutNanos}. Until
-     * {@link #finishRejoin}, writes to stand-ins are refused.
+     * Prepares server {@code server} (topology index) of pool {@code pool} to rejoin: connects every
+     * connection kind to it, sends the repair deletes this worker owes it and its stand-ins, and completes
+     * {@code ready} with true once all of that is done, or false when it cannot be within {@code
+     * timeoutNanos}. Until {@link #finishRejoin}, writes of that pool to stand-ins are refused.
      */
-    public void prepareRejoin(int server, long timeoutNanos, CompletableFuture<Boolean> ready) {
-        execute(() -> {
-            route.beginRejoin();
-            long now = nanoTime();
-            PendingRejoin rejoin = new PendingRejoin(server, now + timeoutNanos, ready);
-            for (BackendConnection[] connections : byKind) {
-                connections[server].connectNow(now);
-            }
-            repairs.prepareRejoin(server, ok -> rejoin.repaired(ok));
-            rejoins.add(rejoin);
-            if (rejoin.check(now)) {
-                rejoins.remove(rejoin);
-            }
-        });
+    public void prepareRejoin(int pool, int server, long timeoutNanos, CompletableFuture<Boolean> ready) {
+        execute(() -> lanes[pool].prepareRejoin(server, nanoTime(), timeoutNanos, ready));
     }
 
     /** The rejoin prepared by {@link #prepareRejoin} is over (the server is in, or stays out). */
-    public void finishRejoin() {
-        execute(route::endRejoin);
-    }
-
-    /** One server being let back in, as this worker sees it. */
-    private final class PendingRejoin {
-        private final int server;
-        private final long deadlineNanos;
-        private final CompletableFuture<Boolean> ready;
-        private Boolean repaired;
-
-        PendingRejoin(int server, long deadlineNanos, CompletableFuture<Boolean> ready) {
-            this.server = server;
-            this.deadlineNanos = deadlineNanos;
-            this.ready = ready;
-        }
-
-        void repaired(boolean ok) {
-            repaired = ok;
-        }
-
-        /** Completes {@code ready} when it can be; returns whether it has. */
-        boolean check(long now) {
-            if (repaired != null && !repaired) {
-                ready.complete(false);
-                return true;
-            }
-            boolean connected = true;
-            for (BackendConnection[] connections : byKind) {
-                connected &= connections[server].state() == BackendConnection.State.CONNECTED;
-            }
-            if (connected && repaired != null) {
-                ready.complete(true);
-                return true;
-            }
-            if (now - deadlineNanos >= 0) {
-                log.info("worker {}: {} not ready to rejoin in time ({})", index, byKind[0][server].address(),
-                        connected ? "repair deletes unanswered" : "not connected");
-                ready.complete(false);
-                return true;
-            }
-            return false;
-        }
-    }
-
-    ProxyView proxyView() {
-        return context.proxyView();
+    public void finishRejoin(int pool) {
+        execute(lanes[pool]::finishRejoin);
     }
 
     SelectionKey register(SelectableChannel channel, int ops, Object attachment) throws ClosedChannelException {

@@ -13,7 +13,7 @@ import java.util.function.IntSupplier;
 import java.util.function.LongSupplier;
 
 /**
- * The proxy's state as clients may ask for it: the original kvproxy {@code status} report (line for line,
+ * One pool's state as its clients may ask for it: the original kvproxy {@code status} report (line for line,
  * then kvproxy-java's own lines) and memcached-style {@code stats}. Reads every worker's counters; safe
  * from any thread.
  */
@@ -23,6 +23,7 @@ public final class ProxyState implements ProxyView {
     private static final long PROCESSED_CAP = 2_100_000_000L;
 
     private final String version;
+    private final String pool;
     private final ProxySettings settings;
     private final Topology topology;
     private final List<WorkerCounters> counters;
@@ -39,10 +40,15 @@ public final class ProxyState implements ProxyView {
     private static final int TOTAL_CONNECTIONS_BASE = COUNTERS.length;
     private static final int REJECTED_CONNECTIONS_BASE = COUNTERS.length + 1;
 
-    public ProxyState(String version, ProxySettings settings, Topology topology, List<WorkerCounters> counters,
+    /**
+     * @param pool the pool's name: {@code stats} and {@code status} report one pool, the one the client
+     *     is connected to
+     */
+    public ProxyState(String version, String pool, ProxySettings settings, Topology topology, List<WorkerCounters> counters,
                       IntSupplier clientConnections, LongSupplier totalConnections, LongSupplier refusedConnections,
                       int backendConnections, LongSupplier workerAllocatedBytes, LongSupplier repairBacklog) {
         this.version = version;
+        this.pool = pool;
         this.settings = settings;
         this.topology = topology;
         this.counters = List.copyOf(counters);
@@ -110,6 +116,7 @@ public final class ProxyState implements ProxyView {
         report.append("Uptime [").append(uptimeSeconds()).append("s]\n");
         report.append("Version [kvproxy ").append(version).append("]\n");
         report.append("Worker threads [").append(settings.threadCount()).append("]\n");
+        report.append("Pool [").append(pool).append("]\n");
         for (ClusterRole role : ClusterRole.values()) {
             Cluster cluster = topology.cluster(role);
             if (cluster != null) {
@@ -132,6 +139,7 @@ public final class ProxyState implements ProxyView {
         sink.stat("uptime", Long.toString(uptimeSeconds()));
         sink.stat("time", Long.toString(nowMillis / 1000));
         sink.stat("kvproxy_version", version);
+        sink.stat("kvproxy_pool", pool);
         sink.stat("pointer_size", "64");
         sink.stat("threads", Integer.toString(settings.threadCount()));
         sink.stat("max_connections", Integer.toString(settings.maxClients()));

@@ -29,7 +29,7 @@ class ClusterSectionTest {
     }
 
     private List<ServerSpec> servers(String... servers) throws Exception {
-        return load(cluster(servers), dir).extension().hosts().servers();
+        return load(cluster(servers), dir).pools().get(0).hosts().servers();
     }
 
     @Test
@@ -123,7 +123,7 @@ class ClusterSectionTest {
                 "[backup]",
                 "127.0.0.1:11211 = \"1:100\"");
 
-        ExtensionSettings extension = load(file, dir).extension();
+        PoolSettings extension = load(file, dir).pools().get(0);
 
         assertEquals(extension.hosts().servers(), List.of(new ServerSpec("127.0.0.1", 11211, "1", 100, 6)));
         assertEquals(extension.hostsBackup().orElseThrow().servers(), List.of(new ServerSpec("127.0.0.1", 11211, "1", 100, 8)));

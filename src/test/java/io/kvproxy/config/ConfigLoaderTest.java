@@ -38,8 +38,8 @@ class ConfigLoaderTest {
         assertEquals(root.resolve("log/kvproxy.log"), proxy.logPath());
         assertEquals(root.resolve("ext"), proxy.extPath());
 
-        ExtensionSettings extension = config.extension();
-        assertEquals("memcached", extension.protocol());
+        PoolSettings extension = config.pools().get(0);
+        assertEquals("memcached", extension.name());
         assertEquals("memcached.jar", extension.jar());
         assertEquals("master", extension.hosts().name());
         assertEquals(List.of("127.0.0.1:11211", "127.0.0.1:11212", "127.0.0.1:11213"),
@@ -91,9 +91,9 @@ class ConfigLoaderTest {
     @Test
     @Timeout(10)
     void extensionDefaults() throws Exception {
-        ExtensionSettings extension = load(writeWithExtension(dir), dir).extension();
+        PoolSettings extension = load(writeWithExtension(dir), dir).pools().get(0);
 
-        assertEquals(new ExtensionSettings("memcached", "memcached.jar",
+        assertEquals(new PoolSettings("memcached", "memcached.jar", "127.0.0.1", 55669,
                 new ClusterSpec("master", List.of(new ServerSpec("127.0.0.1", 11211, "1", 100, 5))),
                 Optional.empty(), Optional.empty(), "", "md5", "ketama", Optional.empty(), Map.of("proto", "auto")),
                 extension);
@@ -141,8 +141,8 @@ class ConfigLoaderTest {
 
         assertEquals(new ProxySettings(11000, "0.0.0.0", 8, false, 64, 250, 300, 3600, Path.of("/var/log/kvproxy.log"),
                 "debug", dir.resolve("plugins"), 128 * 1024 * 1024, 5, 10, 7, 3), config.proxy());
-        ExtensionSettings extension = config.extension();
-        assertEquals("mc", extension.protocol());
+        PoolSettings extension = config.pools().get(0);
+        assertEquals("mc", extension.name());
         assertEquals("mc.jar", extension.jar());
         assertEquals("main", extension.hosts().name());
         assertEquals("spare", extension.hostsBackup().orElseThrow().name());
@@ -246,7 +246,7 @@ class ConfigLoaderTest {
     @Test
     @Timeout(10)
     void emptyFileLacksOnlyTheExtensionSection() throws Exception {
-        assertProblems(write(dir, ""), ": no extension section (a section with extension=...)");
+        assertProblems(write(dir, ""), ": no pool: no section with extension=... (for example [memcached] extension = memcached.jar)");
     }
 
     /** One run reports every kind of mistake, each on its own line, in file order. */

@@ -44,7 +44,7 @@ class IniSyntaxTest {
 
         assertEquals(2000, config.proxy().port());
         assertEquals(7, config.lineOf("kvproxy", "port"));
-        assertEquals(List.of(new ServerSpec("127.0.0.1", 11211, "1", 100, 14)), config.extension().hosts().servers());
+        assertEquals(List.of(new ServerSpec("127.0.0.1", 11211, "1", 100, 14)), config.pools().get(0).hosts().servers());
     }
 
     @Test
@@ -64,10 +64,10 @@ class IniSyntaxTest {
         ProxyConfig config = load(file, dir);
 
         assertEquals(2000, config.proxy().port());
-        assertEquals("memcached.jar", config.extension().jar());
-        assertEquals(" sync ", config.extension().syncPrefix());
+        assertEquals("memcached.jar", config.pools().get(0).jar());
+        assertEquals(" sync ", config.pools().get(0).syncPrefix());
         assertEquals(List.of(new ServerSpec("127.0.0.1", 11211, "1", 100, 8), new ServerSpec("127.0.0.1", 11212, "2", 50, 9)),
-                config.extension().hosts().servers());
+                config.pools().get(0).hosts().servers());
     }
 
     @Test
@@ -94,7 +94,7 @@ class IniSyntaxTest {
         ProxyConfig config = load(file, dir);
 
         assertEquals(dir.resolve("C:\\\\logs\\\\kv=1.log"), config.proxy().logPath());
-        assertEquals("a=b:c\\n", config.extension().syncPrefix());
+        assertEquals("a=b:c\\n", config.pools().get(0).syncPrefix());
     }
 
     /** No inline comments (as in the original): the comment is part of the value, and a number refuses it. */
@@ -133,7 +133,7 @@ class IniSyntaxTest {
                 "[master]",
                 "127.0.0.1:11211 = \"1:100\"");
 
-        ExtensionSettings extension = load(file, dir).extension();
+        PoolSettings extension = load(file, dir).pools().get(0);
 
         assertEquals(Optional.empty(), extension.hostsBackup());
         assertEquals(Optional.empty(), extension.hostsRead());
@@ -209,7 +209,7 @@ class IniSyntaxTest {
                 "[c:\\u0041\\t]",
                 "127.0.0.1:11211 = \"1:100\"");
 
-        assertEquals("c:\\u0041\\t", load(file, dir).extension().hosts().name());
+        assertEquals("c:\\u0041\\t", load(file, dir).pools().get(0).hosts().name());
     }
 
     @Test

@@ -107,10 +107,10 @@ class TwemproxyImportTest {
         ProxyConfig config = load(text);
         assertEquals(22121, config.proxy().port());
         assertEquals("0.0.0.0", config.proxy().bind());
-        assertEquals("md5", config.extension().hash());
-        assertEquals("ketama", config.extension().distribution());
-        assertEquals(Optional.empty(), config.extension().hashTag());
-        List<ServerSpec> servers = config.extension().hosts().servers();
+        assertEquals("md5", config.pools().get(0).hash());
+        assertEquals("ketama", config.pools().get(0).distribution());
+        assertEquals(Optional.empty(), config.pools().get(0).hashTag());
+        List<ServerSpec> servers = config.pools().get(0).hosts().servers();
         assertEquals(List.of("10.0.0.1:11211", "10.0.0.2:11212", "cache3.example.com:11211"),
                 servers.stream().map(ServerSpec::address).toList());
         assertEquals(List.of("10.0.0.1", "10.0.0.2:11212", "three"), servers.stream().map(ServerSpec::id).toList());
@@ -123,8 +123,8 @@ class TwemproxyImportTest {
         assertTrue(text.contains("; twemproxy's default hash (kvproxy's own default is md5)\nhash = fnv1a_64\n"), text);
         assertTrue(text.contains("distribution = ketama\n"), text);
         ProxyConfig config = load(text);
-        assertEquals("fnv1a_64", config.extension().hash());
-        assertEquals("ketama", config.extension().distribution());
+        assertEquals("fnv1a_64", config.pools().get(0).hash());
+        assertEquals("ketama", config.pools().get(0).distribution());
     }
 
     @Test
@@ -132,8 +132,8 @@ class TwemproxyImportTest {
         for (String hash : TwemproxyImport.HASHES) {
             for (String distribution : TwemproxyImport.DISTRIBUTIONS) {
                 ProxyConfig config = load(ini(pool("hash: " + hash, "distribution: " + distribution)));
-                assertEquals(hash, config.extension().hash());
-                assertEquals(distribution, config.extension().distribution());
+                assertEquals(hash, config.pools().get(0).hash());
+                assertEquals(distribution, config.pools().get(0).distribution());
             }
         }
     }
@@ -144,7 +144,7 @@ class TwemproxyImportTest {
             String quoted = tag.contains("\"") ? "'" + tag.replace("'", "''") + "'" : "\"" + tag + "\"";
             String text = ini(pool("hash_tag: " + quoted));
             assertTrue(text.contains("hash_tag = \"" + tag + "\"\n"), text);
-            assertEquals(Optional.of(tag), load(text).extension().hashTag());
+            assertEquals(Optional.of(tag), load(text).pools().get(0).hashTag());
         }
     }
 
@@ -285,7 +285,7 @@ class TwemproxyImportTest {
         String text = ini(yaml("alpha:", "  listen: 127.0.0.1:22121", "  auto_eject_hosts: true", "  servers:",
                 "   - ::1:11211:1", "   - ::1:11212:1", "   - fe80::2:11213:5 named"));
         assertTrue(text.contains("[::1]:11211 = \"::1:1\"\n[::1]:11212 = \"::1:11212:1\"\n[fe80::2]:11213 = \"named:5\"\n"), text);
-        List<ServerSpec> servers = load(text).extension().hosts().servers();
+        List<ServerSpec> servers = load(text).pools().get(0).hosts().servers();
         assertEquals(List.of("::1", "::1:11212", "named"), servers.stream().map(ServerSpec::id).toList());
         assertEquals(List.of("[::1]:11211", "[::1]:11212", "[fe80::2]:11213"), servers.stream().map(ServerSpec::address).toList());
     }
@@ -337,10 +337,10 @@ class TwemproxyImportTest {
                 + "    - \"127.0.0.1:11212:1 two\"   # quoted\r\n"
                 + "...\r\n");
         ProxyConfig config = load(text);
-        assertEquals("murmur", config.extension().hash());
-        assertEquals("modula", config.extension().distribution());
-        assertEquals(Optional.of("#!"), config.extension().hashTag());
-        assertEquals(List.of("one", "two"), config.extension().hosts().servers().stream().map(ServerSpec::id).toList());
+        assertEquals("murmur", config.pools().get(0).hash());
+        assertEquals("modula", config.pools().get(0).distribution());
+        assertEquals(Optional.of("#!"), config.pools().get(0).hashTag());
+        assertEquals(List.of("one", "two"), config.pools().get(0).hosts().servers().stream().map(ServerSpec::id).toList());
     }
 
     @Test

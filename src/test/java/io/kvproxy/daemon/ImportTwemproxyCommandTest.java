@@ -71,7 +71,7 @@ class ImportTwemproxyCommandTest {
         // As kvproxy -t reads it (the extension jar is checked by the integration test that runs the import).
         ProxyConfig config = ConfigLoader.load(write("alpha.ini", imported.out()), dir);
         assertEquals(22121, config.proxy().port());
-        assertEquals("murmur", config.extension().hash());
+        assertEquals("murmur", config.pools().get(0).hash());
     }
 
     @Test

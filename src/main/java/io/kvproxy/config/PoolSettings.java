@@ -4,11 +4,13 @@ import java.util.Map;
 import java.util.Optional;
 
 /**
- * The extension section (named after the protocol, e.g. {@code [memcached]}): which jar serves it and
- * how its keys are routed.
+ * One pool: a section with an {@code extension} key, named as the section is. Its clients connect to its
+ * own listen address, speak its extension's protocol, and have their keys routed on its clusters.
  *
- * @param protocol the section name, which is the protocol's name ({@code memcached})
+ * @param name the section name (for the original one-pool file, the protocol's name: {@code memcached})
  * @param jar file name of the extension jar under {@code ext_path}
+ * @param listenHost address the pool's listener binds ({@code listen}, else {@code [kvproxy] bind})
+ * @param listenPort port of the pool's listener ({@code listen}, else {@code [kvproxy] port})
  * @param hosts the master cluster: every write and, without {@code hostsRead}, every read
  * @param hostsBackup cluster every successful write is replicated to, if any
  * @param hostsRead cluster reads go to, if any
@@ -18,9 +20,11 @@ import java.util.Optional;
  * @param hashTag two characters delimiting the hashed part of a key, if any
  * @param protocolSettings the section's remaining keys, for the extension itself (e.g. {@code proto})
  */
-public record ExtensionSettings(
-        String protocol,
+public record PoolSettings(
+        String name,
         String jar,
+        String listenHost,
+        int listenPort,
         ClusterSpec hosts,
         Optional<ClusterSpec> hostsBackup,
         Optional<ClusterSpec> hostsRead,
@@ -30,7 +34,12 @@ public record ExtensionSettings(
         Optional<String> hashTag,
         Map<String, String> protocolSettings) {
 
-    public ExtensionSettings {
+    public PoolSettings {
         protocolSettings = Map.copyOf(protocolSettings);
+    }
+
+    /** {@code host:port} of the listener, brackets around an IPv6 literal. */
+    public String listenAddress() {
+        return (listenHost.contains(":") && !listenHost.startsWith("[") ? "[" + listenHost + "]" : listenHost) + ":" + listenPort;
     }
 }

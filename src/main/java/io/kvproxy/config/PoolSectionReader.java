@@ -7,24 +7,26 @@ import java.util.Optional;
 import java.util.Set;
 
 /**
- * Reads an extension section (the one with an {@code extension} key, named after its protocol) in two
- * steps: first its own keys and which cluster sections it names, so the loader knows which sections are
- * clusters in use; then, once those clusters are read, the {@link ExtensionSettings}.
+ * Reads a pool section (one with an {@code extension} key) in two steps: first its own keys and which
+ * cluster sections it names, so the loader knows which sections are clusters in use; then, once those
+ * clusters are read, the {@link PoolSettings}.
  */
-final class ExtensionSectionReader {
+final class PoolSectionReader {
 
     static final String EXTENSION_KEY = "extension";
 
     private static final Set<String> KEYS = Set.of(
-            EXTENSION_KEY, "hosts", "hosts_backup", "hosts_read", "sync_str", "proto", "hash", "distribution", "hash_tag");
+            EXTENSION_KEY, "listen", "hosts", "hosts_backup", "hosts_read", "sync_str", "proto", "hash", "distribution", "hash_tag");
     private static final List<String> PROTOCOLS = List.of("auto", "text", "binary");
     /** twemproxy's twelve hash functions, by its names. */
     private static final List<String> HASHES = List.of("one_at_a_time", "md5", "crc16", "crc32", "crc32a",
             "fnv1_64", "fnv1a_64", "fnv1_32", "fnv1a_32", "hsieh", "murmur", "jenkins");
     private static final List<String> DISTRIBUTIONS = List.of("ketama", "modula", "random", "kvproxy");
 
-    private final String protocol;
+    private final String name;
     private final String jar;
+    private final String listenHost;
+    private final int listenPort;
     private final Optional<String> hosts;
     private final Optional<String> hostsBackup;
     private final Optional<String> hostsRead;
@@ -38,17 +40,38 @@ final class ExtensionSectionReader {
      * Reads and checks the section's own keys, reporting every problem.
      *
      * @param clusterSections names of the sections that can be clusters: neither {@code [kvproxy]} nor
-     *     an extension section
+     *     a pool section
+     * @param proxy the {@code [kvproxy]} section, whose {@code bind} and {@code port} a pool without
+     *     {@code listen} takes
      */
-    ExtensionSectionReader(IniFile.Section section, Set<String> clusterSections, Problems problems) {
+    PoolSectionReader(IniFile.Section section, Set<String> clusterSections, ProxySettings proxy, Problems problems) {
         SectionReader values = new SectionReader(section, KEYS, problems);
-        protocol = section.name();
+        name = section.name();
         jar = values.string(EXTENSION_KEY, "");
         if (!jar.endsWith(".jar") || jar.length() == ".jar".length()) {
             values.problem(EXTENSION_KEY, "expected a jar file name ending in .jar, got \"" + jar + "\"");
         } else if (jar.contains("/") || jar.contains("\\")) {
             values.problem(EXTENSION_KEY, "expected a file name in ext_path, not a path: \"" + jar + "\"");
         }
+        Optional<String> listen = values.text("listen");
+        String host = proxy.bind();
+        int port = proxy.port();
+        if (listen.isPresent()) {
+            int colon = listen.get().lastIndexOf(':');
+            String portText = listen.get().substring(colon + 1);
+            String hostText = colon < 0 ? proxy.bind() : unbracketed(listen.get().substring(0, colon));
+            int parsed = portText.matches("[0-9]{1,5}") ? Integer.parseInt(portText) : 0;
+            if (parsed < 1 || parsed > 65535) {
+                values.problem("listen", "expected [host:]port with a port in 1..65535, got \"" + listen.get() + "\"");
+            } else if (colon >= 0 && !HostSyntax.isIpv4OrHostName(hostText) && !HostSyntax.isIpv6Literal(hostText)) {
+                values.problem("listen", "expected [host:]port with an IP address or host name, got \"" + listen.get() + "\"");
+            } else {
+                host = hostText;
+                port = parsed;
+            }
+        }
+        listenHost = host;
+        listenPort = port;
         hosts = cluster(values, values.required("hosts"), "hosts", clusterSections);
         hostsBackup = cluster(values, values.text("hosts_backup"), "hosts_backup", clusterSections);
         hostsRead = cluster(values, values.text("hosts_read"), "hosts_read", clusterSections);
@@ -82,10 +105,23 @@ final class ExtensionSectionReader {
      * The settings, once the clusters are read. Call only when no problem was found, so every named
      * cluster is in {@code clusters}.
      */
-    ExtensionSettings settings(Map<String, ClusterSpec> clusters) {
-        return new ExtensionSettings(protocol, jar, clusters.get(hosts.orElseThrow()),
+    PoolSettings settings(Map<String, ClusterSpec> clusters) {
+        return new PoolSettings(name, jar, listenHost, listenPort, clusters.get(hosts.orElseThrow()),
                 hostsBackup.map(clusters::get), hostsRead.map(clusters::get), syncPrefix, hash, distribution,
                 hashTag, Map.of("proto", proto));
+    }
+
+    /** Where the listener of a pool without {@code listen} binds, or that {@code listen} names. */
+    String listenAddress() {
+        return listenHost + ":" + listenPort;
+    }
+
+    String name() {
+        return name;
+    }
+
+    private static String unbracketed(String host) {
+        return host.length() >= 2 && host.startsWith("[") && host.endsWith("]") ? host.substring(1, host.length() - 1) : host;
     }
 
     /** A cluster reference, empty (after reporting) when no cluster section has that name. */

@@ -6,6 +6,7 @@ import static io.kvproxy.config.IniFixture.write;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -14,8 +15,8 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.ValueSource;
 
-/** The extension section: which section it is, its keys, and the clusters it names. */
-class ExtensionSectionTest {
+/** Pool sections: which sections they are, their keys, their listen addresses, and the clusters they name. */
+class PoolSectionTest {
 
     @TempDir
     Path dir;
@@ -31,8 +32,8 @@ class ExtensionSectionTest {
                 "127.0.0.1:11211 = \"1:100\"");
     }
 
-    private ExtensionSettings loadWith(String line) throws Exception {
-        return load(withLine(line), dir).extension();
+    private PoolSettings loadWith(String line) throws Exception {
+        return load(withLine(line), dir).pools().get(0);
     }
 
     @Test
@@ -47,9 +48,9 @@ class ExtensionSectionTest {
                 "[pool]",
                 "127.0.0.1:11211 = \"1:100\"");
 
-        ExtensionSettings extension = load(file, dir).extension();
+        PoolSettings extension = load(file, dir).pools().get(0);
 
-        assertEquals("mc", extension.protocol());
+        assertEquals("mc", extension.name());
         assertEquals("mc.jar", extension.jar());
         assertEquals("pool", extension.hosts().name());
     }
@@ -61,12 +62,46 @@ class ExtensionSectionTest {
 
         assertProblems(file,
                 ":3: cluster [master] is not used by hosts, hosts_backup or hosts_read",
-                ": no extension section (a section with extension=...)");
+                ": no pool: no section with extension=... (for example [memcached] extension = memcached.jar)");
     }
 
     @Test
     @Timeout(10)
-    void twoExtensionSectionsAreEachReportedAndStillChecked() throws Exception {
+    void everySectionWithAnExtensionIsAPoolWithItsOwnListenAddress() throws Exception {
+        Path file = write(dir,
+                "[kvproxy]",
+                "port = 22000",
+                "[memcached]",
+                "extension = memcached.jar",
+                "hosts = master",
+                "[sessions]",
+                "extension = memcached.jar",
+                "listen = 22001",
+                "hosts = master",
+                "hash = fnv1a_64",
+                "[edge]",
+                "extension = memcached.jar",
+                "listen = 127.0.0.2:22002",
+                "hosts = other",
+                "[master]",
+                "127.0.0.1:11211 = \"1:100\"",
+                "[other]",
+                "127.0.0.1:11212 = \"1:100\"");
+
+        ProxyConfig config = load(file, dir);
+
+        assertEquals(List.of("memcached", "sessions", "edge"), config.pools().stream().map(PoolSettings::name).toList());
+        assertEquals(List.of("127.0.0.1:22000", "127.0.0.1:22001", "127.0.0.2:22002"),
+                config.pools().stream().map(PoolSettings::listenAddress).toList());
+        assertEquals("fnv1a_64", config.pools().get(1).hash());
+        assertEquals("md5", config.pools().get(0).hash());
+        // Two pools may route over one cluster, each on its own.
+        assertEquals(config.pools().get(0).hosts(), config.pools().get(1).hosts());
+    }
+
+    @Test
+    @Timeout(10)
+    void twoPoolsOnOneAddressAreEachReportedAndStillChecked() throws Exception {
         Path file = write(dir,
                 "[memcached]",
                 "extension = memcached.jar",
@@ -81,10 +116,26 @@ class ExtensionSectionTest {
                 "127.0.0.1:6379 = \"1:100\"");
 
         assertProblems(file,
-                ":2: [memcached] extension: more than one extension section: [memcached] at line 1, [redis] at line 4",
-                ":6: [redis] extension: more than one extension section: [memcached] at line 1, [redis] at line 4",
+                ":6: [redis] listen: pool [redis] listens on 127.0.0.1:55669, as pool [memcached] does: give each pool"
+                        + " its own listen = [host:]port",
                 ":7: [redis] hash: expected one of one_at_a_time, md5, crc16, crc32, crc32a, fnv1_64, fnv1a_64,"
                         + " fnv1_32, fnv1a_32, hsieh, murmur, jenkins, got \"sha1\"");
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"listen = 0", "listen = 65536", "listen = http", "listen = 127.0.0.1:", "listen = a b:11211",
+            "listen = 1.2.3.999:11211"})
+    @Timeout(10)
+    void aBadListenAddressIsRefusedWithItsLine(String line) throws Exception {
+        String value = line.substring("listen = ".length());
+        String what = value.matches(".*:[0-9]+") ? "an IP address or host name" : "a port in 1..65535";
+        assertProblems(withLine(line), ":4: [memcached] listen: expected [host:]port with " + what + ", got \"" + value + "\"");
+    }
+
+    @Test
+    @Timeout(10)
+    void listenTakesAnIpv6Literal() throws Exception {
+        assertEquals("[::1]:22003", loadWith("listen = [::1]:22003").listenAddress());
     }
 
     /** The loader only checks the name: whether the jar exists is the extension loader's business. */
@@ -93,7 +144,7 @@ class ExtensionSectionTest {
     void jarIsNotLookedFor() throws Exception {
         Path file = write(dir, "[memcached]", "extension = nowhere.jar", "hosts = master", "[master]", "127.0.0.1:11211 = \"1:100\"");
 
-        assertEquals("nowhere.jar", load(file, dir).extension().jar());
+        assertEquals("nowhere.jar", load(file, dir).pools().get(0).jar());
     }
 
     @ParameterizedTest
@@ -166,7 +217,7 @@ class ExtensionSectionTest {
                 "[replica]",
                 "127.0.0.1:11311 = \"1:100\"");
 
-        ExtensionSettings extension = load(file, dir).extension();
+        PoolSettings extension = load(file, dir).pools().get(0);
 
         assertEquals(extension.hostsBackup(), extension.hostsRead());
         assertEquals("replica", extension.hostsRead().orElseThrow().name());

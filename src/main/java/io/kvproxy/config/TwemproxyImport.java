@@ -3,8 +3,10 @@ package io.kvproxy.config;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.Comparator;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -54,12 +56,31 @@ public final class TwemproxyImport {
     /**
      * One pool's translation.
      *
-     * @param ini the kvproxy INI; empty when the pool cannot be translated ({@code notes} say why)
+     * @param ini the kvproxy INI of this pool alone; empty when the pool cannot be translated ({@code
+     *     notes} say why)
+     * @param sections what that INI is made of, for a file of several pools; empty with {@code ini}
      */
-    public record PoolTranslation(String pool, int line, Optional<String> ini, List<Note> notes) {
+    public record PoolTranslation(String pool, int line, Optional<String> ini, Optional<Sections> sections, List<Note> notes) {
 
         public PoolTranslation {
             notes = List.copyOf(notes);
+        }
+    }
+
+    /**
+     * A translated pool's INI in parts.
+     *
+     * @param proxyKeys {@code [kvproxy]} keys, {@code bind} and {@code port} among them
+     * @param poolLines the pool section's lines but its name and {@code listen}
+     * @param cluster the name of its cluster section, as the pool's {@code hosts} names it
+     * @param clusterLines the cluster section's lines
+     */
+    public record Sections(Map<String, String> proxyKeys, List<String> poolLines, String cluster, List<String> clusterLines) {
+
+        public Sections {
+            proxyKeys = Collections.unmodifiableMap(new LinkedHashMap<>(proxyKeys));
+            poolLines = List.copyOf(poolLines);
+            clusterLines = List.copyOf(clusterLines);
         }
     }
 
@@ -102,29 +123,84 @@ public final class TwemproxyImport {
     }
 
     /**
-     * What {@code kvproxy --import-twemproxy} prints: the INI of a single pool as it is; for several, each
-     * under a header comment, since each is a file of its own. Pools not translated appear as comments.
+     * What {@code kvproxy --import-twemproxy} prints: one INI file. A single pool comes out as its own
+     * INI; several become one file with a pool section each (named after the twemproxy pool, with its
+     * {@code listen}) and a cluster section each. {@code [kvproxy]} keys are one set for the whole
+     * process: the first translated pool's are taken, and a pool whose values differ says so in a comment.
+     * Pools not translated appear as comments.
      */
     public static String render(List<PoolTranslation> pools, Path source) {
+        List<PoolTranslation> translated = pools.stream().filter(pool -> pool.ini().isPresent()).toList();
         StringBuilder text = new StringBuilder();
-        if (pools.size() > 1) {
-            text.append("; The ").append(pools.size()).append(" pools of ").append(source.getFileName())
-                    .append(". kvproxy serves one pool per process: save each part below as a file of its\n")
-                    .append("; own and start one kvproxy for each (or choose one with --pool NAME).\n");
+        if (translated.size() == 1 && pools.size() == 1) {
+            return translated.get(0).ini().get();
         }
+        text.append("; kvproxy configuration for the ").append(pools.size()).append(" twemproxy pools of ")
+                .append(source.getFileName()).append(",\n")
+                .append("; written by kvproxy --import-twemproxy. Check it with: kvproxy -t -c FILE\n")
+                .append(";\n; Each pool keeps its listen address; its servers keep their twemproxy names as ids, and\n")
+                .append("; hash, distribution, hash_tag and weights are the pool's: kvproxy places every key on the\n")
+                .append("; server nutcracker placed it on.\n");
         for (PoolTranslation pool : pools) {
-            if (pools.size() > 1) {
-                text.append("\n; ======== pool ").append(pool.pool()).append(" ========\n");
-            }
-            if (pool.ini().isPresent()) {
-                text.append(pool.ini().get());
-            } else {
-                text.append("; twemproxy pool \"").append(pool.pool()).append("\" (").append(source.getFileName())
+            if (pool.ini().isEmpty()) {
+                text.append(";\n; twemproxy pool \"").append(pool.pool()).append("\" (").append(source.getFileName())
                         .append(", line ").append(pool.line()).append(") cannot be translated:\n");
+                pool.notes().forEach(note -> text.append(note.comment()).append('\n'));
+            } else if (!pool.notes().isEmpty()) {
+                text.append(";\n; Pool \"").append(pool.pool()).append("\": not translated, or different in kvproxy:\n");
                 pool.notes().forEach(note -> text.append(note.comment()).append('\n'));
             }
         }
+        if (translated.isEmpty()) {
+            return text.toString();
+        }
+        Map<String, String> proxyKeys = new LinkedHashMap<>(translated.get(0).sections().orElseThrow().proxyKeys());
+        proxyKeys.remove("bind");
+        proxyKeys.remove("port");
+        for (PoolTranslation pool : translated.subList(1, translated.size())) {
+            Map<String, String> own = pool.sections().orElseThrow().proxyKeys();
+            for (Map.Entry<String, String> key : own.entrySet()) {
+                if (!key.getKey().equals("bind") && !key.getKey().equals("port") && !key.getValue().equals(proxyKeys.get(key.getKey()))) {
+                    text.append(";\n; Pool \"").append(pool.pool()).append("\" has ").append(key.getKey()).append(" = ")
+                            .append(key.getValue()).append(": kvproxy has one value for every pool, pool \"")
+                            .append(translated.get(0).pool()).append("\"'s (").append(proxyKeys.getOrDefault(key.getKey(), "the default"))
+                            .append(")\n");
+                }
+            }
+        }
+        text.append("\n[kvproxy]\n");
+        proxyKeys.forEach((key, value) -> text.append(key).append(" = ").append(value).append('\n'));
+        Set<String> names = new HashSet<>(Set.of("kvproxy"));
+        for (PoolTranslation pool : translated) {
+            Sections sections = pool.sections().orElseThrow();
+            String name = unique(sectionName(pool.pool()), names);
+            String cluster = unique(name + "_servers", names);
+            text.append("\n[").append(name).append("]\n");
+            String host = sections.proxyKeys().getOrDefault("bind", "127.0.0.1");
+            text.append("listen = ").append(host.contains(":") ? "[" + host + "]" : host).append(':')
+                    .append(sections.proxyKeys().getOrDefault("port", "55669")).append('\n');
+            for (String line : sections.poolLines()) {
+                text.append(line.equals("hosts = " + sections.cluster()) ? "hosts = " + cluster : line).append('\n');
+            }
+            text.append("\n; host:port = \"twemproxy name:weight\"\n");
+            text.append('[').append(cluster).append("]\n");
+            sections.clusterLines().forEach(line -> text.append(line).append('\n'));
+        }
         return text.toString();
+    }
+
+    /** A pool's name as an INI section name. */
+    private static String sectionName(String pool) {
+        return SECTION_NAME.matcher(pool).matches() ? pool : pool.replaceAll("[^A-Za-z0-9_.-]", "_");
+    }
+
+    /** {@code name}, or it with a number after it, not yet in {@code taken} (which it joins). */
+    private static String unique(String name, Set<String> taken) {
+        String candidate = name;
+        for (int i = 2; !taken.add(candidate); i++) {
+            candidate = name + "_" + i;
+        }
+        return candidate;
     }
 
     /** One pool: checks its values as twemproxy would and writes the three INI sections. */
@@ -158,10 +234,11 @@ public final class TwemproxyImport {
             Comparator<Note> fileOrder = Comparator.comparingInt(note -> note.line() > 0 ? note.line() : Integer.MAX_VALUE);
             if (!refusals.isEmpty()) {
                 refusals.sort(fileOrder);
-                return new PoolTranslation(pool.name(), pool.line(), Optional.empty(), refusals);
+                return new PoolTranslation(pool.name(), pool.line(), Optional.empty(), Optional.empty(), refusals);
             }
             notes.sort(fileOrder);
-            return new PoolTranslation(pool.name(), pool.line(), Optional.of(ini()), notes);
+            return new PoolTranslation(pool.name(), pool.line(), Optional.of(ini()),
+                    Optional.of(new Sections(proxyKeys, extensionLines, clusterSection(), clusterLines)), notes);
         }
 
         private void listen() {

@@ -344,23 +344,25 @@ class TwemproxyImportTest {
     }
 
     @Test
-    void severalPoolsAreTranslatedEachIntoItsOwnIni() throws Exception {
+    void severalPoolsBecomeOneFileWithAPoolSectionEach() throws Exception {
         String yaml = pool("auto_eject_hosts: true") + "\nbeta:\n  listen: 127.0.0.1:22122\n  redis: true\n  servers:\n   - 127.0.0.1:6379:1\n"
-                + "gamma:\n  listen: 127.0.0.1:22123\n  auto_eject_hosts: true\n  servers:\n   - 127.0.0.1:11213:1 g\n";
+                + "gamma:\n  listen: 127.0.0.1:22123\n  auto_eject_hosts: true\n  timeout: 400\n  hash: md5\n  servers:\n   - 127.0.0.1:11213:1 g\n";
         List<PoolTranslation> pools = TwemproxyImport.translate(yaml, SOURCE);
         assertEquals(List.of("alpha", "beta", "gamma"), pools.stream().map(PoolTranslation::pool).toList());
         assertEquals(List.of(true, false, true), pools.stream().map(pool -> pool.ini().isPresent()).toList());
         String rendered = TwemproxyImport.render(pools, SOURCE);
-        assertTrue(rendered.startsWith("; The 3 pools of nutcracker.yml. kvproxy serves one pool per process: save each "
-                + "part below as a file of its\n; own and start one kvproxy for each (or choose one with --pool NAME).\n"), rendered);
-        assertTrue(rendered.contains("\n; ======== pool alpha ========\n" + pools.get(0).ini().get()), rendered);
-        assertTrue(rendered.contains("\n; ======== pool beta ========\n; twemproxy pool \"beta\" (nutcracker.yml, line 7) "
+        assertTrue(rendered.contains("; twemproxy pool \"beta\" (nutcracker.yml, line 7) "
                 + "cannot be translated:\n;   line 9: redis: true: kvproxy serves memcached, not redis\n"), rendered);
-        assertTrue(rendered.contains("\n; ======== pool gamma ========\n" + pools.get(2).ini().get()), rendered);
+        assertTrue(rendered.contains("; Pool \"gamma\" has recv_timeout = 400: kvproxy has one value for every pool"), rendered);
+        ProxyConfig config = load(rendered);
+        assertEquals(List.of("alpha", "gamma"), config.pools().stream().map(PoolSettings::name).toList());
+        assertEquals(List.of("127.0.0.1:22121", "127.0.0.1:22123"), config.pools().stream().map(PoolSettings::listenAddress).toList());
+        assertEquals("fnv1a_64", config.pools().get(0).hash());
+        assertEquals("md5", config.pools().get(1).hash());
+        assertEquals(List.of("g"), config.pools().get(1).hosts().servers().stream().map(ServerSpec::id).toList());
+        // One pool alone is the INI it always was.
         assertEquals(pools.get(0).ini().get(), TwemproxyImport.render(pools.subList(0, 1), SOURCE));
-        for (PoolTranslation pool : List.of(pools.get(0), pools.get(2))) {
-            load(pool.ini().get());
-        }
+        load(pools.get(0).ini().get());
     }
 
     @Test

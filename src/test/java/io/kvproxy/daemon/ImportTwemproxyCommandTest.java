@@ -75,12 +75,12 @@ class ImportTwemproxyCommandTest {
     }
 
     @Test
-    void severalPoolsArePrintedOneAfterTheOtherAndTheUntranslatedOneIsNamed() throws Exception {
+    void severalPoolsArePrintedAsOneFileAndTheUntranslatedOneIsNamed() throws Exception {
         Path yaml = write("nutcracker.yml", TWO_POOLS);
         Run imported = run("--import-twemproxy", yaml.toString());
         assertEquals(0, imported.exitCode(), imported.err());
-        assertTrue(imported.out().contains("; ======== pool alpha ========\n"), imported.out());
-        assertTrue(imported.out().contains("; ======== pool beta ========\n; twemproxy pool \"beta\" (nutcracker.yml, line 10) "
+        assertTrue(imported.out().contains("\n[alpha]\nlisten = "), imported.out());
+        assertTrue(imported.out().contains("; twemproxy pool \"beta\" (nutcracker.yml, line 10) "
                 + "cannot be translated:\n;   line 12: redis: true: kvproxy serves memcached, not redis\n"), imported.out());
         assertTrue(imported.err().contains("kvproxy: pool beta: NOT translated; because:\n  " + yaml
                 + ":12: [beta] redis: true: kvproxy serves memcached, not redis\n"), imported.err());

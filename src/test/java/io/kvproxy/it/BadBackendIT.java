@@ -95,7 +95,10 @@ class BadBackendIT {
         }
     }
 
-    /** Text connections only: answers version honestly and get as the current fault says. */
+    /**
+     * Text connections only: answers version and the proxy's own stats samples honestly (an empty
+     * report), and get as the current fault says.
+     */
     private void serve(Socket socket) {
         try (socket) {
             BufferedReader in = new BufferedReader(new InputStreamReader(socket.getInputStream(), StandardCharsets.ISO_8859_1));
@@ -104,6 +107,8 @@ class BadBackendIT {
             while ((line = in.readLine()) != null) {
                 if (line.startsWith("version")) {
                     out.write("VERSION 1.6.18\r\n".getBytes(StandardCharsets.ISO_8859_1));
+                } else if (line.startsWith("stats")) {
+                    out.write("END\r\n".getBytes(StandardCharsets.ISO_8859_1));
                 } else if (line.startsWith("get ")) {
                     Fault now = fault.get();
                     out.write(now.reply.getBytes(StandardCharsets.ISO_8859_1));

@@ -57,7 +57,7 @@ class LateReplyIT {
         start();
         try (RawClient c = new RawClient(proxy.port())) {
             assertEquals("STORED\r\n", c.call("set late 0 0 5\r\nhello\r\n", "\r\n"));
-            Signals.send("STOP", server.pid());
+            Signals.stop(server.pid());
             assertEquals("SERVER_ERROR backend timeout\r\n", c.call("get late\r\n", "\r\n"));
             c.send("set next 0 0 5\r\nworld\r\n");
             Thread.sleep(RECV_TIMEOUT_MILLIS / 5);
@@ -78,7 +78,7 @@ class LateReplyIT {
             byte[] flags = BinaryPackets.flagsAndExpiry(0, 0);
             socket.getOutputStream().write(BinaryPackets.request(0x01, flags, "late", "hello", 1));
             assertEquals(0, BinaryPackets.read(in).status());
-            Signals.send("STOP", server.pid());
+            Signals.stop(server.pid());
             socket.getOutputStream().write(BinaryPackets.request(0x00, new byte[0], "late", "", 2));
             BinaryPackets.Reply timedOut = BinaryPackets.read(in);
             assertEquals(2, timedOut.opaque());

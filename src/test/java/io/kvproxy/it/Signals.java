@@ -15,4 +15,20 @@ final class Signals {
             throw new IllegalStateException("kill -" + name + " " + pid + " exited with " + code);
         }
     }
+
+    /** SIGSTOP, then waits until the kernel reports the process stopped, so that nothing sent next is served. */
+    static void stop(long pid) throws IOException, InterruptedException {
+        send("STOP", pid);
+        java.nio.file.Path stat = java.nio.file.Path.of("/proc/" + pid + "/stat");
+        long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(5);
+        while (System.nanoTime() < deadline) {
+            String text = java.nio.file.Files.readString(stat);
+            // The state follows the command name, which is in parentheses: "1234 (memcached) T ...".
+            if (text.substring(text.lastIndexOf(')') + 2).startsWith("T")) {
+                return;
+            }
+            Thread.sleep(1);
+        }
+        throw new IllegalStateException("process " + pid + " not stopped 5 s after SIGSTOP");
+    }
 }

@@ -1,12 +1,16 @@
 package io.kvproxy.daemon;
 
+import io.kvproxy.config.ClusterSpec;
+import io.kvproxy.config.ConfigException;
 import io.kvproxy.config.PoolSettings;
 import io.kvproxy.config.ProxyConfig;
 import io.kvproxy.config.ProxySettings;
+import io.kvproxy.config.ServerSpec;
 import io.kvproxy.net.ClientSlots;
 import io.kvproxy.net.Clock;
 import io.kvproxy.net.CpuAffinity;
 import io.kvproxy.net.HealthMonitor;
+import io.kvproxy.net.LiveSettings;
 import io.kvproxy.net.Pool;
 import io.kvproxy.net.RejoinGateOverWorkers;
 import io.kvproxy.net.ServerProbe;
@@ -16,6 +20,7 @@ import io.kvproxy.net.WorkerContext;
 import io.kvproxy.route.Distribution;
 import io.kvproxy.route.HashFunction;
 import io.kvproxy.route.HashTag;
+import io.kvproxy.route.ServerDirectory;
 import io.kvproxy.route.Topology;
 import io.kvproxy.spi.Counter;
 import io.kvproxy.spi.Protocol;
@@ -27,8 +32,16 @@ import java.net.StandardSocketOptions;
 import java.nio.channels.ServerSocketChannel;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Set;
+import java.util.HashSet;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -43,9 +56,16 @@ public final class Daemon {
     private static final Logger log = LoggerFactory.getLogger(Daemon.class);
     /** How long {@link #stop(String)} lets in-flight requests finish. */
     static final long STOP_GRACE_NANOS = TimeUnit.SECONDS.toNanos(5);
+    /** How long a reload waits for every worker to take a pool's new servers. */
+    private static final long ADOPT_TIMEOUT_SECONDS = 10;
 
-    private final ProxyConfig config;
+    /** The configuration applied now: the one started with, or the last reload's. */
+    private volatile ProxyConfig config;
     private final List<Protocol> protocols;
+    /** By pool number; read by reports on any thread, so copied on write. */
+    private final List<Pool> pools = new java.util.concurrent.CopyOnWriteArrayList<>();
+    /** Each pool's server numbers, kept across reloads. */
+    private final List<ServerDirectory> directories = new ArrayList<>();
     private final String version;
     private final List<Worker> workers = new ArrayList<>();
     private final List<Thread> threads = new ArrayList<>();
@@ -53,6 +73,8 @@ public final class Daemon {
     private final List<HealthMonitor> monitors = new ArrayList<>();
     private final List<Thread> monitorThreads = new ArrayList<>();
     private final List<ProxyState> states = new ArrayList<>();
+    private final List<RejoinGateOverWorkers> gates = new ArrayList<>();
+    private ClientSlots slots;
 
     /** @param protocols each pool's protocol, in the order of {@link ProxyConfig#pools()} */
     public Daemon(ProxyConfig config, List<Protocol> protocols, String version) {
@@ -64,61 +86,19 @@ public final class Daemon {
     /** Binds every pool's listen address and starts the workers. */
     public void start() throws IOException {
         ProxySettings settings = config.proxy();
-        ClientSlots slots = new ClientSlots(settings.maxClients());
-        List<Pool> pools = new ArrayList<>();
+        slots = new ClientSlots(settings.maxClients());
+        List<ServerSocketChannel> bound = bind(config.pools(), settings);
         for (int p = 0; p < config.pools().size(); p++) {
-            PoolSettings pool = config.pools().get(p);
-            Protocol protocol = protocols.get(p);
-            Topology topology = Topology.build(pool.hosts(), pool.hostsBackup().orElse(null),
-                    pool.hostsRead().orElse(null),
-                    Distribution.byConfigName(pool.distribution()).orElseThrow(),
-                    HashFunction.byConfigName(pool.hash()).orElseThrow(),
-                    pool.hashTag().flatMap(HashTag::parse).orElse(null),
-                    pool.syncPrefix().getBytes(StandardCharsets.UTF_8));
-            ServerSocketChannel listener = ServerSocketChannel.open();
-            listeners.add(listener);
-            listener.setOption(StandardSocketOptions.SO_REUSEADDR, true);
-            try {
-                listener.bind(new InetSocketAddress(pool.listenHost(), pool.listenPort()), settings.backlog());
-            } catch (IOException e) {
-                throw new IOException("pool [" + pool.name() + "] cannot listen on " + pool.listenAddress() + ": " + e.getMessage(), e);
-            }
-            listener.configureBlocking(false);
-            List<WorkerCounters> counters = new ArrayList<>();
-            for (int i = 0; i < settings.threadCount(); i++) {
-                counters.add(new WorkerCounters());
-            }
-            int index = p;
-            int backendConnections = settings.threadCount() * topology.serverCount() * protocol.backendKinds();
-            ProxyState state = new ProxyState(version, pool.name(), settings, topology, counters, slots::used, slots::accepted,
-                    slots::refused, backendConnections, this::workerAllocatedBytes, () -> repairBacklog(index));
-            states.add(state);
-            pools.add(new Pool(p, pool.name(), listener, protocol, topology, state, counters));
+            pools.add(newPool(p, config.pools().get(p), protocols.get(p), bound.get(p), settings));
         }
         CpuAffinity affinity = settings.cpuAffinity() ? new LinuxCpuAffinity(Runtime.getRuntime().availableProcessors()) : CpuAffinity.NONE;
-        WorkerContext context = new WorkerContext(pools, slots, Clock.SYSTEM, affinity,
-                TimeUnit.MILLISECONDS.toNanos(settings.recvTimeoutMillis()),
-                TimeUnit.MILLISECONDS.toNanos(settings.connectTimeoutMillis()),
-                TimeUnit.SECONDS.toNanos(settings.failoverIntervalSeconds()),
-                TimeUnit.SECONDS.toNanos(settings.idleTimeoutSeconds()),
-                settings.maxPacketBytes(),
-                (settings.asyncSize() + settings.threadCount() - 1) / settings.threadCount(),
-                settings.threadCount());
+        WorkerContext context = new WorkerContext(pools, slots, Clock.SYSTEM, affinity, live(settings),
+                settings.maxPacketBytes(), settings.threadCount());
         for (int i = 0; i < settings.threadCount(); i++) {
             workers.add(new Worker(i, context));
         }
         for (Pool pool : pools) {
-            HealthMonitor monitor = new HealthMonitor(pool.name(), pool.topology(), settings.failoverThreshold(),
-                    TimeUnit.SECONDS.toMillis(settings.failoverIntervalSeconds()),
-                    new ServerProbe(pool.protocol(), Clock.SYSTEM, settings.connectTimeoutMillis(), settings.recvTimeoutMillis(),
-                            settings.maxPacketBytes()),
-                    new RejoinGateOverWorkers(workers, pool.index(), TimeUnit.MILLISECONDS.toNanos(
-                            settings.connectTimeoutMillis() + 2L * settings.recvTimeoutMillis() + 100)));
-            Thread thread = new Thread(monitor, "kvproxy-health-" + pool.name());
-            thread.setDaemon(true);
-            monitors.add(monitor);
-            monitorThreads.add(thread);
-            thread.start();
+            startMonitor(pool, settings);
         }
         for (Worker worker : workers) {
             Thread thread = new Thread(worker, "kvproxy-worker-" + worker.index());
@@ -129,6 +109,374 @@ public final class Daemon {
             log.warn("kvproxy {} pool [{}] listening on {} with {} workers; hosts={} ({} servers)", version, pool.name(),
                     pool.listenAddress(), workers.size(), pool.hosts().name(), pool.hosts().servers().size());
         }
+    }
+
+    /** A listener for each pool, bound; on a failure, those bound are closed and the failure names its pool. */
+    private static List<ServerSocketChannel> bind(List<PoolSettings> pools, ProxySettings settings) throws IOException {
+        List<ServerSocketChannel> bound = new ArrayList<>();
+        for (PoolSettings pool : pools) {
+            ServerSocketChannel listener = ServerSocketChannel.open();
+            bound.add(listener);
+            try {
+                listener.setOption(StandardSocketOptions.SO_REUSEADDR, true);
+                listener.bind(new InetSocketAddress(pool.listenHost(), pool.listenPort()), settings.backlog());
+                listener.configureBlocking(false);
+            } catch (IOException e) {
+                for (ServerSocketChannel opened : bound) {
+                    opened.close();
+                }
+                throw new IOException("pool [" + pool.name() + "] cannot listen on " + pool.listenAddress() + ": " + e.getMessage(), e);
+            }
+        }
+        return bound;
+    }
+
+    /** Pool number {@code index}: its directory, topology, counters and reports (the lists grow by one). */
+    private Pool newPool(int index, PoolSettings settings, Protocol protocol, ServerSocketChannel listener, ProxySettings proxy) {
+        ServerDirectory directory = new ServerDirectory();
+        directories.add(directory);
+        listeners.add(listener);
+        Topology topology = topologyFor(directory, settings);
+        List<WorkerCounters> counters = new ArrayList<>();
+        for (int i = 0; i < proxy.threadCount(); i++) {
+            counters.add(new WorkerCounters());
+        }
+        int backendConnections = proxy.threadCount() * topology.listedCount() * protocol.backendKinds();
+        ProxyState state = new ProxyState(version, settings.name(), () -> config.proxy(), () -> pools.get(index).topology(), counters,
+                slots::used, slots::accepted, slots::refused, backendConnections, this::workerAllocatedBytes, () -> repairBacklog(index));
+        states.add(state);
+        return new Pool(index, settings.name(), listener, protocol, topology, state, counters);
+    }
+
+    private void startMonitor(Pool pool, ProxySettings settings) {
+        RejoinGateOverWorkers gate = new RejoinGateOverWorkers(workers, pool.index(), rejoinTimeoutNanos(settings));
+        gates.add(gate);
+        HealthMonitor monitor = new HealthMonitor(pool.name(), pool::topology, settings.failoverThreshold(),
+                TimeUnit.SECONDS.toMillis(settings.failoverIntervalSeconds()), probe(pool.protocol(), settings), gate);
+        Thread thread = new Thread(monitor, "kvproxy-health-" + pool.name());
+        thread.setDaemon(true);
+        monitors.add(monitor);
+        monitorThreads.add(thread);
+        thread.start();
+    }
+
+    private static LiveSettings live(ProxySettings settings) {
+        return new LiveSettings(TimeUnit.MILLISECONDS.toNanos(settings.recvTimeoutMillis()),
+                TimeUnit.MILLISECONDS.toNanos(settings.connectTimeoutMillis()),
+                TimeUnit.SECONDS.toNanos(settings.failoverIntervalSeconds()),
+                TimeUnit.SECONDS.toNanos(settings.idleTimeoutSeconds()),
+                (settings.asyncSize() + settings.threadCount() - 1) / settings.threadCount());
+    }
+
+    private static ServerProbe probe(Protocol protocol, ProxySettings settings) {
+        return new ServerProbe(protocol, Clock.SYSTEM, settings.connectTimeoutMillis(), settings.recvTimeoutMillis(),
+                settings.maxPacketBytes());
+    }
+
+    /** How long a worker may take to connect to a rejoining server and have its repair deletes answered. */
+    private static long rejoinTimeoutNanos(ProxySettings settings) {
+        return TimeUnit.MILLISECONDS.toNanos(settings.connectTimeoutMillis() + 2L * settings.recvTimeoutMillis() + 100);
+    }
+
+    private static Topology topologyFor(ServerDirectory directory, PoolSettings pool) {
+        return Topology.build(directory, pool.hosts(), pool.hostsBackup().orElse(null), pool.hostsRead().orElse(null),
+                Distribution.byConfigName(pool.distribution()).orElseThrow(),
+                HashFunction.byConfigName(pool.hash()).orElseThrow(),
+                pool.hashTag().flatMap(HashTag::parse).orElse(null),
+                pool.syncPrefix().getBytes(StandardCharsets.UTF_8));
+    }
+
+    /**
+     * Applies a reload's configuration, already validated whole, without dropping a client or failing a
+     * request; returns one line per change. What changes live: a pool's clusters (servers added, removed,
+     * re-weighted, moved to another address, or a cluster replaced), hash, distribution, hash_tag and
+     * sync_str. Anything else that differs is refused, naming it, and nothing is applied.
+     *
+     * <p>Each pool's new topology is built over the pool's {@link ServerDirectory}, so a server that
+     * stays keeps its number, health and connections; it is then published by the pool's health monitor
+     * thread (the one thread that changes routing state) and adopted by every worker, and this returns
+     * once all have.
+     *
+     * @throws ConfigException listing what cannot change without a restart
+     */
+    public synchronized List<String> apply(ProxyConfig next) throws ConfigException {
+        ProxyConfig current = config;
+        List<String> refused = new ArrayList<>(restartOnly(current.proxy(), next));
+        Map<String, PoolSettings> running = new LinkedHashMap<>();
+        current.pools().forEach(pool -> running.put(pool.name(), pool));
+        List<PoolSettings> added = new ArrayList<>();
+        for (PoolSettings now : next.pools()) {
+            PoolSettings old = running.get(now.name());
+            if (old == null) {
+                added.add(now);
+                continue;
+            }
+            if (!old.listenAddress().equals(now.listenAddress())) {
+                refused.add(problem(next, now.name(), "listen", "a pool's listen address cannot change while kvproxy runs: restart it,"
+                        + " or add the pool under another name and remove this one"));
+            }
+            if (!old.jar().equals(now.jar()) || !old.protocolSettings().equals(now.protocolSettings())) {
+                refused.add(problem(next, now.name(), "extension", "a pool's extension and protocol keys cannot change while kvproxy runs:"
+                        + " restart it, or add the pool under another name and remove this one"));
+            }
+        }
+        List<Protocol> addedProtocols = new ArrayList<>();
+        for (PoolSettings pool : added) {
+            try {
+                addedProtocols.add(Main.loadProtocol(next, pool));
+            } catch (ConfigException e) {
+                refused.addAll(e.problems());
+            } catch (ExtensionLoader.ExtensionException e) {
+                refused.add(problem(next, pool.name(), "extension", e.getMessage()));
+            }
+        }
+        List<ServerSocketChannel> bound = List.of();
+        if (refused.isEmpty() && !added.isEmpty()) {
+            try {
+                // A port that cannot be had refuses the whole file before anything changed.
+                bound = bind(added, current.proxy());
+            } catch (IOException e) {
+                refused.add(problem(next, null, null, e.getMessage()));
+            }
+        }
+        if (!refused.isEmpty()) {
+            throw new ConfigException(refused);
+        }
+
+        List<String> changes = new ArrayList<>(applySettings(current.proxy(), next.proxy()));
+        Set<String> kept = new HashSet<>();
+        next.pools().forEach(pool -> kept.add(pool.name()));
+        for (PoolSettings old : current.pools()) {
+            if (!kept.contains(old.name())) {
+                removePool(indexOf(old.name()));
+                changes.add("pool " + old.name() + " removed: " + old.listenAddress() + " closed; its clients get the replies to what"
+                        + " they sent, then are disconnected");
+            }
+        }
+        for (PoolSettings now : next.pools()) {
+            PoolSettings old = running.get(now.name());
+            if (old == null) {
+                continue;
+            }
+            String change = describe(old, now);
+            if (change.isEmpty()) {
+                // The same servers, ids and weights (a file edited elsewhere only moves lines).
+                continue;
+            }
+            int p = indexOf(now.name());
+            publish(p, topologyFor(directories.get(p), now));
+            changes.add("pool " + now.name() + ": " + change);
+        }
+        for (int a = 0; a < added.size(); a++) {
+            PoolSettings pool = added.get(a);
+            addPool(pool, addedProtocols.get(a), bound.get(a), next.proxy());
+            changes.add("pool " + pool.name() + " added: listening on " + pool.listenAddress() + "; hosts=" + pool.hosts().name()
+                    + " (" + pool.hosts().servers().size() + " servers)");
+        }
+        config = next;
+        return changes;
+    }
+
+    /** The number of the running pool named {@code name}. */
+    private int indexOf(String name) {
+        for (Pool pool : pools) {
+            if (pool != null && pool.name().equals(name)) {
+                return pool.index();
+            }
+        }
+        throw new IllegalStateException("no running pool " + name);
+    }
+
+    private void addPool(PoolSettings settings, Protocol protocol, ServerSocketChannel listener, ProxySettings proxy) throws ConfigException {
+        Pool pool = newPool(pools.size(), settings, protocol, listener, proxy);
+        pools.add(pool);
+        List<CompletableFuture<Void>> added = new ArrayList<>();
+        for (Worker worker : workers) {
+            CompletableFuture<Void> done = new CompletableFuture<>();
+            worker.addPool(pool, done);
+            added.add(done);
+        }
+        await(added, "take pool " + settings.name());
+        startMonitor(pool, proxy);
+    }
+
+    /** Stops accepting on the pool everywhere, then closes its listener and its health monitor. */
+    private void removePool(int index) throws ConfigException {
+        List<CompletableFuture<Void>> removed = new ArrayList<>();
+        for (Worker worker : workers) {
+            CompletableFuture<Void> done = new CompletableFuture<>();
+            worker.removePool(index, done);
+            removed.add(done);
+        }
+        await(removed, "let go of pool " + pools.get(index).name());
+        try {
+            listeners.get(index).close();
+        } catch (IOException e) {
+            log.warn("closing the listener of pool {} failed: {}", pools.get(index).name(), e.toString());
+        }
+        monitors.get(index).stop();
+        monitorThreads.get(index).interrupt();
+    }
+
+    private static void await(List<CompletableFuture<Void>> futures, String what) throws ConfigException {
+        try {
+            CompletableFuture.allOf(futures.toArray(CompletableFuture[]::new)).get(ADOPT_TIMEOUT_SECONDS, TimeUnit.SECONDS);
+        } catch (TimeoutException | ExecutionException e) {
+            throw new ConfigException(List.of("the workers did not " + what + " within " + ADOPT_TIMEOUT_SECONDS + " s: " + e));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new ConfigException(List.of("interrupted while the workers were to " + what));
+        }
+    }
+
+    /** [kvproxy] keys the running daemon cannot change: each that differs, as a problem saying to restart. */
+    private static List<String> restartOnly(ProxySettings old, ProxySettings now, ProxyConfig next) {
+        List<String> refused = new ArrayList<>();
+        java.util.function.BiConsumer<String, Boolean> check = (key, same) -> {
+            if (!same) {
+                refused.add(problem(next, "kvproxy", key, key + " cannot change while kvproxy runs: restart it (sbin/kvproxy restart)"));
+            }
+        };
+        check.accept("port", old.port() == now.port());
+        check.accept("bind", old.bind().equals(now.bind()));
+        check.accept("thread_count", old.threadCount() == now.threadCount());
+        check.accept("cpu_affinity", old.cpuAffinity() == now.cpuAffinity());
+        check.accept("backlog", old.backlog() == now.backlog());
+        check.accept("log_path", old.logPath().equals(now.logPath()));
+        check.accept("ext_path", old.extPath().equals(now.extPath()));
+        check.accept("max_packet", old.maxPacketBytes() == now.maxPacketBytes());
+        return refused;
+    }
+
+    private List<String> restartOnly(ProxySettings old, ProxyConfig next) {
+        return restartOnly(old, next.proxy(), next);
+    }
+
+    /**
+     * Applies the [kvproxy] keys that change live: timeouts and async_size on every worker's connections
+     * (for requests sent from then on), failover_threshold, failover_interval and the probe on every
+     * health monitor, max_clients for new clients, log_level at once. Returns one line per key changed.
+     */
+    private List<String> applySettings(ProxySettings old, ProxySettings now) throws ConfigException {
+        List<String> changes = new ArrayList<>();
+        java.util.function.BiConsumer<String, String[]> changed = (key, values) -> {
+            if (!values[0].equals(values[1])) {
+                changes.add(key + " " + values[0] + " -> " + values[1]);
+            }
+        };
+        changed.accept("recv_timeout", new String[] {old.recvTimeoutMillis() + " ms", now.recvTimeoutMillis() + " ms"});
+        changed.accept("connect_timeout", new String[] {old.connectTimeoutMillis() + " ms", now.connectTimeoutMillis() + " ms"});
+        changed.accept("idle_timeout", new String[] {old.idleTimeoutSeconds() + " s", now.idleTimeoutSeconds() + " s"});
+        changed.accept("failover_threshold", new String[] {Integer.toString(old.failoverThreshold()), Integer.toString(now.failoverThreshold())});
+        changed.accept("failover_interval", new String[] {old.failoverIntervalSeconds() + " s", now.failoverIntervalSeconds() + " s"});
+        changed.accept("async_size", new String[] {Integer.toString(old.asyncSize()), Integer.toString(now.asyncSize())});
+        changed.accept("max_clients", new String[] {Integer.toString(old.maxClients()), Integer.toString(now.maxClients())});
+        changed.accept("log_level", new String[] {old.logLevel(), now.logLevel()});
+        if (changes.isEmpty()) {
+            return changes;
+        }
+        List<CompletableFuture<Void>> applied = new ArrayList<>();
+        LiveSettings live = live(now);
+        for (Worker worker : workers) {
+            CompletableFuture<Void> done = new CompletableFuture<>();
+            worker.applySettings(live, done);
+            applied.add(done);
+        }
+        for (int p = 0; p < monitors.size(); p++) {
+            HealthMonitor monitor = monitors.get(p);
+            RejoinGateOverWorkers gate = gates.get(p);
+            ServerProbe probe = probe(pools.get(p).protocol(), now);
+            CompletableFuture<Void> done = new CompletableFuture<>();
+            monitor.execute(() -> {
+                monitor.applySettings(now.failoverThreshold(), TimeUnit.SECONDS.toMillis(now.failoverIntervalSeconds()), probe);
+                gate.setTimeoutNanos(rejoinTimeoutNanos(now));
+                done.complete(null);
+            });
+            applied.add(done);
+        }
+        slots.setLimit(now.maxClients());
+        LogSetup.setLevel(now.logLevel());
+        await(applied, "take the new settings");
+        return changes;
+    }
+
+    /** Publishes {@code topology} for pool {@code p} on its monitor's thread and waits until every worker adopted it. */
+    private void publish(int p, Topology topology) throws ConfigException {
+        Pool pool = pools.get(p);
+        CompletableFuture<Void> published = new CompletableFuture<>();
+        monitors.get(p).execute(() -> {
+            pool.publish(topology);
+            List<CompletableFuture<Void>> adopted = new ArrayList<>();
+            for (Worker worker : workers) {
+                CompletableFuture<Void> done = new CompletableFuture<>();
+                worker.adopt(p, topology, done);
+                adopted.add(done);
+            }
+            CompletableFuture.allOf(adopted.toArray(CompletableFuture[]::new))
+                    .whenComplete((ignored, error) -> published.complete(null));
+        });
+        try {
+            published.get(ADOPT_TIMEOUT_SECONDS, TimeUnit.SECONDS);
+        } catch (TimeoutException | ExecutionException e) {
+            throw new ConfigException(List.of("pool " + pool.name() + ": the workers did not take the new servers within "
+                    + ADOPT_TIMEOUT_SECONDS + " s (" + e + "); some may route on the old ones until they do"));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new ConfigException(List.of("interrupted while the workers took the new servers"));
+        }
+    }
+
+    /** What differs between a pool's two settings, for the log. */
+    private static String describe(PoolSettings old, PoolSettings now) {
+        List<String> parts = new ArrayList<>();
+        describeCluster("hosts", Optional.of(old.hosts()), Optional.of(now.hosts()), parts);
+        describeCluster("hosts_backup", old.hostsBackup(), now.hostsBackup(), parts);
+        describeCluster("hosts_read", old.hostsRead(), now.hostsRead(), parts);
+        if (!old.hash().equals(now.hash())) {
+            parts.add("hash " + old.hash() + " -> " + now.hash());
+        }
+        if (!old.distribution().equals(now.distribution())) {
+            parts.add("distribution " + old.distribution() + " -> " + now.distribution());
+        }
+        if (!old.hashTag().equals(now.hashTag())) {
+            parts.add("hash_tag " + old.hashTag().orElse("(none)") + " -> " + now.hashTag().orElse("(none)"));
+        }
+        if (!old.syncPrefix().equals(now.syncPrefix())) {
+            parts.add("sync_str \"" + old.syncPrefix() + "\" -> \"" + now.syncPrefix() + "\"");
+        }
+        return String.join("; ", parts);
+    }
+
+    private static void describeCluster(String key, Optional<ClusterSpec> old, Optional<ClusterSpec> now, List<String> parts) {
+        if (old.equals(now)) {
+            return;
+        }
+        if (old.isEmpty() || now.isEmpty() || !old.get().name().equals(now.get().name())) {
+            parts.add(key + " " + old.map(ClusterSpec::name).orElse("(none)") + " -> " + now.map(ClusterSpec::name).orElse("(none)"));
+        }
+        Map<String, ServerSpec> before = new LinkedHashMap<>();
+        old.ifPresent(cluster -> cluster.servers().forEach(server -> before.put(server.address(), server)));
+        Map<String, ServerSpec> after = new LinkedHashMap<>();
+        now.ifPresent(cluster -> cluster.servers().forEach(server -> after.put(server.address(), server)));
+        for (ServerSpec server : after.values()) {
+            ServerSpec was = before.get(server.address());
+            if (was == null) {
+                parts.add(key + " + " + server.address() + " (id " + server.id() + ", weight " + server.weight() + ")");
+            } else if (!was.id().equals(server.id()) || was.weight() != server.weight()) {
+                parts.add(key + " " + server.address() + " id " + was.id() + " weight " + was.weight() + " -> id " + server.id()
+                        + " weight " + server.weight());
+            }
+        }
+        for (ServerSpec server : before.values()) {
+            if (!after.containsKey(server.address())) {
+                parts.add(key + " - " + server.address());
+            }
+        }
+    }
+
+    private static String problem(ProxyConfig config, String section, String key, String message) {
+        return ConfigException.problem(config.file(), section == null ? 0 : config.lineOf(section, key == null ? "extension" : key),
+                section, key, message);
     }
 
     /**

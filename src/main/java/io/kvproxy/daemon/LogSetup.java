@@ -52,6 +52,12 @@ final class LogSetup {
         appender.openFile(appender.getFile());
     }
 
+    /** A reload changed log_level: it takes effect at once. */
+    static void setLevel(String level) {
+        LoggerContext context = (LoggerContext) LoggerFactory.getILoggerFactory();
+        context.getLogger(Logger.ROOT_LOGGER_NAME).setLevel(levelOf(level));
+    }
+
     /** fatal has no logback level of its own: it keeps only errors, which is what fatal means here. */
     static Level levelOf(String level) {
         return switch (level) {

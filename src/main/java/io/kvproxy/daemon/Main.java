@@ -113,7 +113,7 @@ public final class Main {
             out.println("kvproxy: configuration file '" + configFile + "' syntax is ok");
             return 0;
         }
-        return serve(config, protocols, pidFile, out, err);
+        return serve(config, protocols, home, pidFile, out, err);
     }
 
     /**
@@ -167,13 +167,10 @@ public final class Main {
         List<Protocol> protocols = new ArrayList<>();
         List<String> problems = new ArrayList<>();
         for (PoolSettings pool : config.pools()) {
-            Path jar = config.proxy().extPath().resolve(pool.jar());
-            ProtocolProvider provider = ExtensionLoader.load(jar, pool.name());
             try {
-                protocols.add(provider.create(pool.protocolSettings()));
-            } catch (InvalidSettingException e) {
-                problems.add(ConfigException.problem(config.file(), config.lineOf(pool.name(), e.key()), pool.name(), e.key(),
-                        e.getMessage()));
+                protocols.add(loadProtocol(config, pool));
+            } catch (ConfigException e) {
+                problems.addAll(e.problems());
             }
         }
         if (!problems.isEmpty()) {
@@ -182,12 +179,24 @@ public final class Main {
         return protocols;
     }
 
+    /** One pool's protocol, made by its extension from the pool's own settings. */
+    static Protocol loadProtocol(ProxyConfig config, PoolSettings pool) throws ConfigException, ExtensionException {
+        Path jar = config.proxy().extPath().resolve(pool.jar());
+        ProtocolProvider provider = ExtensionLoader.load(jar, pool.name());
+        try {
+            return provider.create(pool.protocolSettings());
+        } catch (InvalidSettingException e) {
+            throw new ConfigException(List.of(ConfigException.problem(config.file(), config.lineOf(pool.name(), e.key()), pool.name(),
+                    e.key(), e.getMessage())));
+        }
+    }
+
     /**
      * Runs the daemon until it is stopped. Every way out is logged with its reason: a stop signal, a
      * fatal error on any thread, every worker having failed, or an exit the JVM started on its own; the
      * shutdown hook then stops the daemon and removes the pid file.
      */
-    private static int serve(ProxyConfig config, List<Protocol> protocols, Path pidFile, PrintStream out, PrintStream err) {
+    private static int serve(ProxyConfig config, List<Protocol> protocols, Path home, Path pidFile, PrintStream out, PrintStream err) {
         try {
             Files.createDirectories(config.proxy().logPath().toAbsolutePath().getParent());
         } catch (IOException e) {
@@ -224,7 +233,8 @@ public final class Main {
             log.error("fatal error in thread {}", thread.getName(), e);
             exit("fatal error in thread " + thread.getName() + ": " + e, 1);
         });
-        ProcessSignals.install(List.of(new ProcessSignals.HangupStep("reopen the log file " + config.proxy().logPath(), LogSetup::reopen)),
+        ProcessSignals.install(List.of(new ProcessSignals.HangupStep("reopen the log file " + config.proxy().logPath(), LogSetup::reopen),
+                        new ProcessSignals.HangupStep("reload " + config.file(), () -> reload(daemon, config.file(), home))),
                 reason -> exit(reason, 0));
         out.println("kvproxy " + VERSION + " pid " + pid + " listening on " + config.pools().stream()
                 .map(pool -> pool.listenAddress() + " (" + pool.name() + ")").collect(java.util.stream.Collectors.joining(", ")));
@@ -237,6 +247,24 @@ public final class Main {
         // The workers end only when stopped, or each after an error it logged.
         exit("every worker stopped after an error (see above)", 1);
         return -1;
+    }
+
+    /** Re-reads the file the daemon started with and applies it; every problem or change is logged. */
+    private static void reload(Daemon daemon, Path file, Path home) {
+        try {
+            ProxyConfig next = ConfigLoader.load(file, home);
+            loadProtocols(next);
+            List<String> changes = daemon.apply(next);
+            if (changes.isEmpty()) {
+                log.warn("reload of {}: applied, nothing changed", file);
+            }
+            changes.forEach(change -> log.warn("reload of {}: {}", file, change));
+        } catch (ConfigException e) {
+            log.error("reload of {} refused, nothing changed:", file);
+            e.problems().forEach(problem -> log.error("  {}", problem));
+        } catch (ExtensionException e) {
+            log.error("reload of {} refused, nothing changed: {}", file, e.getMessage());
+        }
     }
 
     /**

@@ -54,9 +54,10 @@ final class BackendConnection implements Backend {
     private final String addressText;
     private final ServerHealth health;
     private final ReplyFramer framer;
-    private final long recvTimeoutNanos;
-    private final long connectTimeoutNanos;
-    private final long maxRetryNanos;
+    /** These three a reload may change ({@link #applySettings}); on the worker's thread. */
+    private long recvTimeoutNanos;
+    private long connectTimeoutNanos;
+    private long maxRetryNanos;
     private final Buffer in;
     private final Buffer out;
     private final PendingFifo fifo = new PendingFifo(256);
@@ -98,6 +99,14 @@ final class BackendConnection implements Backend {
     @Override
     public boolean isAvailable() {
         return state == State.CONNECTED || state == State.CONNECTING;
+    }
+
+    /** A reload changed the timeouts: requests sent from now on (and the next connect) use them. */
+    void applySettings(LiveSettings settings) {
+        recvTimeoutNanos = settings.recvTimeoutNanos();
+        connectTimeoutNanos = settings.connectTimeoutNanos();
+        maxRetryNanos = settings.maxRetryNanos();
+        retryDelayNanos = Math.min(retryDelayNanos, maxRetryNanos);
     }
 
     @Override

@@ -186,6 +186,22 @@ final class ClientConnection implements ClientChannel {
         state = next;
     }
 
+    /**
+     * Its pool was removed by a reload: read nothing more, answer every request already read, then close
+     * (as after a half-close).
+     */
+    void finishAndClose() {
+        if (state == State.OPEN) {
+            transition(State.INPUT_CLOSED);
+            session.onInputClosed();
+            updateInterest();
+        }
+    }
+
+    PoolLane lane() {
+        return lane;
+    }
+
     /** The selector says there are bytes to read. */
     void onReadable(long nowNanos) throws IOException {
         int read = in.readFrom(channel);

@@ -5,12 +5,17 @@ import java.util.concurrent.atomic.AtomicInteger;
 /** The {@code max_clients} budget, shared by all workers; touched only on accept and close. */
 public final class ClientSlots {
 
-    private final int limit;
+    /** A reload may change it; clients already connected stay. */
+    private volatile int limit;
     private final AtomicInteger used = new AtomicInteger();
     private final java.util.concurrent.atomic.AtomicLong accepted = new java.util.concurrent.atomic.AtomicLong();
     private final java.util.concurrent.atomic.AtomicLong refused = new java.util.concurrent.atomic.AtomicLong();
 
     public ClientSlots(int limit) {
+        this.limit = limit;
+    }
+
+    public void setLimit(int limit) {
         this.limit = limit;
     }
 

@@ -2,7 +2,9 @@ package io.kvproxy.net;
 
 import io.kvproxy.route.ServerHealth;
 import io.kvproxy.route.Topology;
+import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -27,12 +29,15 @@ public final class HealthMonitor implements Runnable {
     private static final Logger log = LoggerFactory.getLogger(HealthMonitor.class);
 
     private final String pool;
-    private final Topology topology;
-    private final int threshold;
-    private final long intervalMillis;
-    private final Prober prober;
+    /** The pool's topology now (a reload replaces it, on this monitor's thread). */
+    private final Supplier<Topology> topology;
+    /** These three a reload may change ({@link #applySettings}); read and written on this monitor's thread. */
+    private int threshold;
+    private long intervalMillis;
+    private Prober prober;
     private final RejoinGate gate;
     private volatile boolean stopped;
+    private final LinkedBlockingQueue<Runnable> tasks = new LinkedBlockingQueue<>();
 
     /** Asks one server whether it can serve. */
     @FunctionalInterface
@@ -55,7 +60,7 @@ public final class HealthMonitor implements Runnable {
      * @param prober asks an out server whether it answers (see {@link ServerProbe})
      * @param gate lets an answering server back in once every worker is ready for it
      */
-    public HealthMonitor(String pool, Topology topology, int threshold, long intervalMillis, Prober prober, RejoinGate gate) {
+    public HealthMonitor(String pool, Supplier<Topology> topology, int threshold, long intervalMillis, Prober prober, RejoinGate gate) {
         this.pool = pool;
         this.topology = topology;
         this.threshold = threshold;
@@ -68,11 +73,33 @@ public final class HealthMonitor implements Runnable {
         stopped = true;
     }
 
+    /**
+     * Runs {@code task} on this monitor's thread, between checks and never during one (a rejoin in
+     * progress finishes first): the one thread that changes the pool's routing state, so a reload's new
+     * topology and an ejection never race.
+     */
+    public void execute(Runnable task) {
+        tasks.add(task);
+    }
+
+    /** A reload changed failover_threshold, failover_interval or the probe's timeouts; call on this monitor's thread. */
+    public void applySettings(int threshold, long intervalMillis, Prober prober) {
+        this.threshold = threshold;
+        this.intervalMillis = intervalMillis;
+        this.prober = prober;
+    }
+
     @Override
     public void run() {
+        long nextCheck = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(intervalMillis);
         while (!stopped) {
             try {
-                TimeUnit.MILLISECONDS.sleep(intervalMillis);
+                Runnable task = tasks.poll(Math.max(0, nextCheck - System.nanoTime()), TimeUnit.NANOSECONDS);
+                if (task != null) {
+                    task.run();
+                    continue;
+                }
+                nextCheck = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(intervalMillis);
                 check();
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
@@ -85,8 +112,12 @@ public final class HealthMonitor implements Runnable {
 
     /** One pass: eject the failing, probe the ejected. */
     void check() {
+        Topology topology = this.topology.get();
         boolean changed = false;
         for (int i = 0; i < topology.serverCount(); i++) {
+            if (!topology.contains(i)) {
+                continue;
+            }
             ServerHealth health = topology.health(i);
             if (health.isOnline()) {
                 int failures = health.consecutiveFailures();
@@ -98,7 +129,7 @@ public final class HealthMonitor implements Runnable {
             } else {
                 String verdict = prober.probe(topology.server(i).host(), topology.server(i).port());
                 if (verdict == null) {
-                    letIn(i, health);
+                    letIn(topology, i, health);
                 } else {
                     log.info("pool {}: server {} stays out: {}", pool, health.address(), verdict);
                 }
@@ -110,7 +141,7 @@ public final class HealthMonitor implements Runnable {
     }
 
     /** The server answered: it rejoins once every worker has connected to it and repaired it. */
-    private void letIn(int server, ServerHealth health) {
+    private void letIn(Topology topology, int server, ServerHealth health) {
         try {
             if (gate.prepare(server)) {
                 health.recordSuccess();

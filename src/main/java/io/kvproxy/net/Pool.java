@@ -12,15 +12,67 @@ import java.util.List;
  * are routed on, and what its clients are told about it. Every worker accepts from every pool's listener;
  * a client belongs to the pool it connected to for life.
  *
- * @param index the pool's place in {@link WorkerContext#pools()}
- * @param name the pool's section name, for logs and reports
- * @param listener the non-blocking listening socket, registered with every worker's selector
- * @param counters each worker's counters for this pool, by worker index, already known to {@code view}
+ * <p>The topology is replaced by a reload, on the control thread, and then handed to every worker
+ * ({@link PoolLane#adopt}); readers on other threads (reports, the health monitor) see it through
+ * {@link #topology()}.
  */
-public record Pool(int index, String name, ServerSocketChannel listener, Protocol protocol, Topology topology,
-                   ProxyView view, List<WorkerCounters> counters) {
+public final class Pool {
 
-    public Pool {
-        counters = List.copyOf(counters);
+    private final int index;
+    private final String name;
+    private final ServerSocketChannel listener;
+    private final Protocol protocol;
+    private final ProxyView view;
+    private final List<WorkerCounters> counters;
+    private volatile Topology topology;
+
+    /**
+     * @param index the pool's place in {@link WorkerContext#pools()}
+     * @param name the pool's section name, for logs and reports
+     * @param listener the non-blocking listening socket, registered with every worker's selector
+     * @param counters each worker's counters for this pool, by worker index, already known to {@code view}
+     */
+    public Pool(int index, String name, ServerSocketChannel listener, Protocol protocol, Topology topology, ProxyView view,
+                List<WorkerCounters> counters) {
+        this.index = index;
+        this.name = name;
+        this.listener = listener;
+        this.protocol = protocol;
+        this.topology = topology;
+        this.view = view;
+        this.counters = List.copyOf(counters);
+    }
+
+    public int index() {
+        return index;
+    }
+
+    public String name() {
+        return name;
+    }
+
+    public ServerSocketChannel listener() {
+        return listener;
+    }
+
+    public Protocol protocol() {
+        return protocol;
+    }
+
+    public Topology topology() {
+        return topology;
+    }
+
+    /** The control thread publishes a reload's topology; the workers adopt it each in turn. */
+    public void publish(Topology next) {
+        topology = next;
+    }
+
+    public ProxyView view() {
+        return view;
+    }
+
+    public List<WorkerCounters> counters() {
+        return counters;
     }
 }

@@ -28,8 +28,14 @@ final class PoolLane {
 
     private final Worker worker;
     private final Pool pool;
-    private final BackendConnection[] backends;
-    private final BackendConnection[][] byKind;
+    private final WorkerContext context;
+    /** The connections of the servers the lane's topology lists; {@link #adopt} replaces both arrays. */
+    private BackendConnection[] backends;
+    /** By connection kind, then server number; null for a number the topology does not list. */
+    private BackendConnection[][] byKind;
+    /** Connections of servers a reload removed: they finish what is in flight, then close. */
+    private final List<BackendConnection> retiring = new ArrayList<>();
+    private Topology topology;
     private final WorkerRoute route;
     private final RepairLog repairLog;
     private final WorkerReplicator replicator;
@@ -44,28 +50,103 @@ final class PoolLane {
     PoolLane(Worker worker, Pool pool, WorkerContext context) {
         this.worker = worker;
         this.pool = pool;
+        this.context = context;
         this.counters = pool.counters().get(worker.index());
-        Topology topology = pool.topology();
-        int kinds = pool.protocol().backendKinds();
-        byKind = new BackendConnection[kinds][topology.serverCount()];
-        backends = new BackendConnection[kinds * topology.serverCount()];
-        for (int kind = 0; kind < kinds; kind++) {
-            for (int i = 0; i < topology.serverCount(); i++) {
-                InetSocketAddress address = new InetSocketAddress(topology.server(i).host(), topology.server(i).port());
-                BackendConnection backend = new BackendConnection(worker, address, topology.health(i),
-                        pool.protocol().newReplyFramer(kind), context.recvTimeoutNanos(),
-                        context.connectTimeoutNanos(), context.maxRetryNanos(), context.maxPacketBytes());
-                byKind[kind][i] = backend;
-                backends[kind * topology.serverCount() + i] = backend;
-            }
-        }
+        this.topology = pool.topology();
+        byKind = new BackendConnection[pool.protocol().backendKinds()][0];
+        backends = connectionsFor(topology, byKind, new ArrayList<>());
         repairLog = new RepairLog(topology.serverCount(), Worker.REPAIR_LOG_ENTRIES);
         route = new WorkerRoute(topology, byKind, repairLog, counters);
         BackendDirectory directory = (kind, server) -> byKind[kind][server];
         replicator = new WorkerReplicator(topology.cluster(ClusterRole.BACKUP), directory, repairLog, counters,
-                context.asyncLimitPerWorker());
+                worker.live().asyncLimitPerWorker());
         repairs = new Repairs(repairLog, pool.protocol(), directory, topology.cluster(ClusterRole.BACKUP),
-                server -> topology.health(server).isOnline(), counters);
+                this::isOnline, counters);
+    }
+
+    /**
+     * Fills {@code byKind} (grown to {@code next}'s numbers, and replaced in it) with a connection of
+     * every kind to every server {@code next} lists: the one held already, or a new one (also added to
+     * {@code created}). Returns them all.
+     */
+    private BackendConnection[] connectionsFor(Topology next, BackendConnection[][] current, List<BackendConnection> created) {
+        int kinds = current.length;
+        BackendConnection[] listed = new BackendConnection[kinds * next.listedCount()];
+        int n = 0;
+        for (int kind = 0; kind < kinds; kind++) {
+            BackendConnection[] grown = java.util.Arrays.copyOf(current[kind], next.serverCount());
+            for (int i = 0; i < grown.length; i++) {
+                if (!next.contains(i)) {
+                    grown[i] = null;
+                    continue;
+                }
+                if (grown[i] == null) {
+                    InetSocketAddress address = new InetSocketAddress(next.server(i).host(), next.server(i).port());
+                    grown[i] = new BackendConnection(worker, address, next.health(i), pool.protocol().newReplyFramer(kind),
+                            worker.live().recvTimeoutNanos(), worker.live().connectTimeoutNanos(),
+                            worker.live().maxRetryNanos(), context.maxPacketBytes());
+                    created.add(grown[i]);
+                }
+                listed[n++] = grown[i];
+            }
+            current[kind] = grown;
+        }
+        return listed;
+    }
+
+    /** A reload changed the timeouts or async_size: every connection of the lane takes them. */
+    void applySettings(LiveSettings settings) {
+        for (BackendConnection backend : backends) {
+            backend.applySettings(settings);
+        }
+        for (BackendConnection backend : retiring) {
+            backend.applySettings(settings);
+        }
+        replicator.setAsyncLimit(settings.asyncLimitPerWorker());
+    }
+
+    /** Whether server {@code server} is listed now and in its rings. */
+    private boolean isOnline(int server) {
+        return topology.contains(server) && topology.health(server).isOnline();
+    }
+
+    /**
+     * A reload gave the pool a new topology: a server that stays keeps its connections (and what is in
+     * flight on them); a new one gets connections, connecting now, which take requests at once (they are
+     * sent once connected); a removed one takes no new request, finishes what it has in flight and is
+     * then closed. Its repair entries are dropped: nothing can be sent to it any more.
+     */
+    void adopt(Topology next, long now) {
+        Topology previous = topology;
+        BackendConnection[][] nextByKind = new BackendConnection[byKind.length][];
+        for (int kind = 0; kind < byKind.length; kind++) {
+            nextByKind[kind] = byKind[kind].clone();
+        }
+        List<BackendConnection> created = new ArrayList<>();
+        BackendConnection[] nextBackends = connectionsFor(next, nextByKind, created);
+        for (int kind = 0; kind < byKind.length; kind++) {
+            for (int i = 0; i < byKind[kind].length; i++) {
+                BackendConnection old = byKind[kind][i];
+                if (old != null && (i >= nextByKind[kind].length || nextByKind[kind][i] != old)) {
+                    retiring.add(old);
+                }
+            }
+        }
+        for (int i = 0; i < previous.serverCount(); i++) {
+            if (previous.contains(i) && !next.contains(i)) {
+                repairLog.forget(i);
+            }
+        }
+        repairLog.ensureServerCount(next.serverCount());
+        topology = next;
+        byKind = nextByKind;
+        backends = nextBackends;
+        route.adopt(next, nextByKind);
+        replicator.adopt(next.cluster(ClusterRole.BACKUP));
+        repairs.adopt(next.cluster(ClusterRole.BACKUP));
+        for (BackendConnection backend : created) {
+            backend.connect(now);
+        }
     }
 
     Pool pool() {
@@ -109,20 +190,18 @@ final class PoolLane {
      * background work (not while the worker stops), rejoins waiting.
      */
     void runTimers(long now, boolean stopping) {
+        for (int i = retiring.size() - 1; i >= 0; i--) {
+            BackendConnection backend = retiring.get(i);
+            runTimer(backend, now);
+            if (backend.inFlight() == 0) {
+                backend.close();
+                retiring.remove(i);
+                log.info("worker {}: pool {}: connection to {} closed: the server left the pool", worker.index(), pool.name(),
+                        backend.address());
+            }
+        }
         for (BackendConnection backend : backends) {
-            try {
-                // A backend paused for a slow client looks again each turn: a client write may have caught up.
-                backend.resumeIfReady(now);
-            } catch (RuntimeException e) {
-                log.error("worker {}: backend {} resume failed", worker.index(), backend.address(), e);
-            }
-            if (backend.nextDeadline() - now <= 0) {
-                try {
-                    backend.onTimer(now);
-                } catch (RuntimeException e) {
-                    log.error("worker {}: backend {} timer failed", worker.index(), backend.address(), e);
-                }
-            }
+            runTimer(backend, now);
         }
         if (repairs.hasWork() && now - nextRepairTickNanos >= 0) {
             nextRepairTickNanos = now + Worker.REPAIR_TICK_NANOS;
@@ -143,6 +222,22 @@ final class PoolLane {
         repairBacklog = repairLog.size();
     }
 
+    private void runTimer(BackendConnection backend, long now) {
+        try {
+            // A backend paused for a slow client looks again each turn: a client write may have caught up.
+            backend.resumeIfReady(now);
+        } catch (RuntimeException e) {
+            log.error("worker {}: backend {} resume failed", worker.index(), backend.address(), e);
+        }
+        if (backend.nextDeadline() - now <= 0) {
+            try {
+                backend.onTimer(now);
+            } catch (RuntimeException e) {
+                log.error("worker {}: backend {} timer failed", worker.index(), backend.address(), e);
+            }
+        }
+    }
+
     /** The earliest of {@code deadline} and when this lane next has something to do. */
     long nextDeadline(long deadline, long now, boolean stopping) {
         for (BackendConnection backend : backends) {
@@ -150,6 +245,9 @@ final class PoolLane {
             if (next - deadline < 0) {
                 deadline = next;
             }
+        }
+        for (BackendConnection backend : retiring) {
+            deadline = Math.min(deadline, Math.min(backend.nextDeadline(), now + Worker.REJOIN_POLL_NANOS));
         }
         if (repairs.hasWork() && nextRepairTickNanos - deadline < 0) {
             deadline = nextRepairTickNanos;
@@ -171,7 +269,7 @@ final class PoolLane {
                 return true;
             }
         }
-        return false;
+        return !retiring.isEmpty();
     }
 
     /** Closes every backend connection; returns the replicas given up (counted failed by the close). */
@@ -180,6 +278,10 @@ final class PoolLane {
         for (BackendConnection backend : backends) {
             backend.close();
         }
+        for (BackendConnection backend : retiring) {
+            backend.close();
+        }
+        retiring.clear();
         return replicasGivenUp;
     }
 

@@ -20,7 +20,8 @@ public final class RejoinGateOverWorkers implements HealthMonitor.RejoinGate {
 
     private final List<Worker> workers;
     private final int pool;
-    private final long timeoutNanos;
+    /** A reload may change it, on the health monitor's thread, which is the one that uses the gate. */
+    private long timeoutNanos;
 
     /**
      * @param pool the pool's index
@@ -29,6 +30,10 @@ public final class RejoinGateOverWorkers implements HealthMonitor.RejoinGate {
     public RejoinGateOverWorkers(List<Worker> workers, int pool, long timeoutNanos) {
         this.workers = List.copyOf(workers);
         this.pool = pool;
+        this.timeoutNanos = timeoutNanos;
+    }
+
+    public void setTimeoutNanos(long timeoutNanos) {
         this.timeoutNanos = timeoutNanos;
     }
 

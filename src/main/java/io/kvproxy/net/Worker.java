@@ -1,5 +1,6 @@
 package io.kvproxy.net;
 
+import io.kvproxy.route.Topology;
 import io.kvproxy.spi.BufferPool;
 import io.kvproxy.spi.Protocol;
 import java.io.IOException;
@@ -59,8 +60,15 @@ public final class Worker implements Runnable {
     private final int index;
     private final WorkerContext context;
     private final Selector selector;
-    /** By pool index. */
-    private final PoolLane[] lanes;
+    /**
+     * By pool index; null for a pool removed by a reload. Replaced whole, on this thread, when a reload adds
+     * or removes a pool; volatile only so that reports on other threads see the current one.
+     */
+    private volatile PoolLane[] lanes;
+    /** Lanes of pools a reload removed: their clients finish, then their connections close. */
+    private final List<PoolLane> retiringLanes = new ArrayList<>();
+    /** The timeouts and limits in force; replaced by a reload, on this thread. */
+    private LiveSettings live;
     /** Memory of this worker's client and request buffers; see {@link BufferPool} for who takes and gives back. */
     private final BufferPool bufferPool = new BufferPool(POOL_FREE_BYTES_PER_CLASS);
     private final List<ClientConnection> clients = new ArrayList<>();
@@ -74,7 +82,7 @@ public final class Worker implements Runnable {
     private long eventNanos;
     private boolean eventClockRead;
     /** By pool index; null once cancelled (stopping). */
-    private final SelectionKey[] acceptKeys;
+    private SelectionKey[] acceptKeys;
     private long acceptPausedUntilNanos;
     private long nextProgressCheckNanos;
     private long nextPoolTrimNanos;
@@ -89,6 +97,7 @@ public final class Worker implements Runnable {
         this.index = index;
         this.context = context;
         this.selector = Selector.open();
+        live = context.live();
         lanes = new PoolLane[context.pools().size()];
         for (Pool pool : context.pools()) {
             lanes[pool.index()] = new PoolLane(this, pool, context);
@@ -137,15 +146,24 @@ public final class Worker implements Runnable {
         context.affinity().pin(index);
         try {
             for (PoolLane lane : lanes) {
+                if (lane == null) {
+                    continue;
+                }
                 acceptKeys[lane.pool().index()] = lane.pool().listener().register(selector, SelectionKey.OP_ACCEPT, lane);
             }
             long now = nanoTime();
             nextProgressCheckNanos = now + PROGRESS_CHECK_NANOS;
             nextPoolTrimNanos = now + POOL_TRIM_NANOS;
             for (PoolLane lane : lanes) {
+                if (lane == null) {
+                    continue;
+                }
                 lane.connectAll(now);
             }
             for (PoolLane lane : lanes) {
+                if (lane == null) {
+                    continue;
+                }
                 lane.startProtocolTask(context.workerCount(), now);
             }
             loop();
@@ -349,7 +367,20 @@ public final class Worker implements Runnable {
 
     private void runTimers(long now) {
         for (PoolLane lane : lanes) {
+            if (lane == null) {
+                continue;
+            }
             lane.runTimers(now, stopping);
+        }
+        for (int i = retiringLanes.size() - 1; i >= 0; i--) {
+            PoolLane lane = retiringLanes.get(i);
+            lane.runTimers(now, true);
+            if (!hasClients(lane) && !lane.hasInFlight()) {
+                lane.close();
+                retiringLanes.remove(i);
+                log.info("worker {}: pool {} removed: its clients are answered and gone, its connections closed", index,
+                        lane.pool().name());
+            }
         }
         if (acceptPausedUntilNanos != 0 && now - acceptPausedUntilNanos >= 0) {
             acceptPausedUntilNanos = 0;
@@ -374,7 +405,7 @@ public final class Worker implements Runnable {
                         bufferPool.freeBytes() / 1024);
             }
         }
-        long idleNanos = context.idleTimeoutNanos();
+        long idleNanos = live.idleTimeoutNanos();
         if (idleNanos > 0) {
             for (int i = clients.size() - 1; i >= 0; i--) {
                 ClientConnection client = clients.get(i);
@@ -404,7 +435,13 @@ public final class Worker implements Runnable {
         long now = nanoTime();
         long deadline = now + TimeUnit.SECONDS.toNanos(1);
         for (PoolLane lane : lanes) {
+            if (lane == null) {
+                continue;
+            }
             deadline = lane.nextDeadline(deadline, now, stopping);
+        }
+        for (PoolLane lane : retiringLanes) {
+            deadline = lane.nextDeadline(deadline, now, true);
         }
         if (acceptPausedUntilNanos != 0 && acceptPausedUntilNanos - deadline < 0) {
             deadline = acceptPausedUntilNanos;
@@ -426,6 +463,14 @@ public final class Worker implements Runnable {
     /** Nothing in flight: every backend FIFO is empty and every reply has been written. */
     private boolean isIdle() {
         for (PoolLane lane : lanes) {
+            if (lane == null) {
+                continue;
+            }
+            if (lane.hasInFlight()) {
+                return false;
+            }
+        }
+        for (PoolLane lane : retiringLanes) {
             if (lane.hasInFlight()) {
                 return false;
             }
@@ -446,8 +491,15 @@ public final class Worker implements Runnable {
         }
         long replicasGivenUp = 0;
         for (PoolLane lane : lanes) {
+            if (lane == null) {
+                continue;
+            }
             replicasGivenUp += lane.close();
         }
+        for (PoolLane lane : retiringLanes) {
+            replicasGivenUp += lane.close();
+        }
+        retiringLanes.clear();
         stopTally = new StopTally(unansweredRequests, replicasGivenUp);
         try {
             selector.close();
@@ -471,6 +523,9 @@ public final class Worker implements Runnable {
     public int repairBacklog() {
         int total = 0;
         for (PoolLane lane : lanes) {
+            if (lane == null) {
+                continue;
+            }
             total += lane.repairBacklog();
         }
         return total;
@@ -478,7 +533,8 @@ public final class Worker implements Runnable {
 
     /** Entries this worker's repair log for {@code pool} holds now (for reports; approximate). */
     public int repairBacklog(int pool) {
-        return lanes[pool].repairBacklog();
+        PoolLane lane = pool < lanes.length ? lanes[pool] : null;
+        return lane == null ? 0 : lane.repairBacklog();
     }
 
     // --- letting a server back in (called from the health monitor's thread) ---
@@ -491,6 +547,95 @@ public final class Worker implements Runnable {
      */
     public void prepareRejoin(int pool, int server, long timeoutNanos, CompletableFuture<Boolean> ready) {
         execute(() -> lanes[pool].prepareRejoin(server, nanoTime(), timeoutNanos, ready));
+    }
+
+    LiveSettings live() {
+        return live;
+    }
+
+    /** A reload changed timeouts or limits: this worker's connections take them; {@code done} completes once they have. */
+    public void applySettings(LiveSettings settings, CompletableFuture<Void> done) {
+        execute(() -> {
+            live = settings;
+            for (PoolLane lane : lanes) {
+                if (lane == null) {
+                    continue;
+                }
+                lane.applySettings(settings);
+            }
+            done.complete(null);
+        });
+    }
+
+    /**
+     * A reload added {@code pool}: this worker gets a lane for it, connects to its servers and accepts
+     * from its listener; {@code done} completes once it does.
+     */
+    public void addPool(Pool pool, CompletableFuture<Void> done) {
+        execute(() -> {
+            PoolLane lane = new PoolLane(this, pool, context);
+            PoolLane[] grown = java.util.Arrays.copyOf(lanes, Math.max(lanes.length, pool.index() + 1));
+            grown[pool.index()] = lane;
+            acceptKeys = java.util.Arrays.copyOf(acceptKeys, grown.length);
+            long now = nanoTime();
+            lane.startProtocolTask(context.workerCount(), now);
+            lane.connectAll(now);
+            try {
+                if (!stopping) {
+                    acceptKeys[pool.index()] = pool.listener().register(selector, SelectionKey.OP_ACCEPT, lane);
+                }
+            } catch (ClosedChannelException e) {
+                log.warn("worker {}: pool {}: its listener closed before this worker could accept from it", index, pool.name());
+            }
+            lanes = grown;
+            done.complete(null);
+        });
+    }
+
+    /**
+     * A reload removed pool {@code pool}: this worker accepts no more of its clients, tells each of them
+     * to finish (every request already read is answered, then the connection closes), and closes the
+     * pool's backend connections once nothing is in flight; {@code done} completes once it stopped
+     * accepting, so that the listener can be closed.
+     */
+    public void removePool(int pool, CompletableFuture<Void> done) {
+        execute(() -> {
+            PoolLane lane = lanes[pool];
+            if (acceptKeys[pool] != null) {
+                acceptKeys[pool].cancel();
+                acceptKeys[pool] = null;
+            }
+            PoolLane[] shrunk = lanes.clone();
+            shrunk[pool] = null;
+            lanes = shrunk;
+            for (ClientConnection client : new ArrayList<>(clients)) {
+                if (client.lane() == lane) {
+                    client.finishAndClose();
+                }
+            }
+            retiringLanes.add(lane);
+            done.complete(null);
+        });
+    }
+
+    private boolean hasClients(PoolLane lane) {
+        for (ClientConnection client : clients) {
+            if (client.lane() == lane) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /**
+     * A reload gave pool {@code pool} a new topology: this worker's lane for it adopts it ({@link
+     * PoolLane#adopt}), and {@code done} completes on this worker's thread once it has.
+     */
+    public void adopt(int pool, Topology next, CompletableFuture<Void> done) {
+        execute(() -> {
+            lanes[pool].adopt(next, nanoTime());
+            done.complete(null);
+        });
     }
 
     /** The rejoin prepared by {@link #prepareRejoin} is over (the server is in, or stays out). */

@@ -18,9 +18,10 @@ import io.kvproxy.stats.WorkerCounters;
  */
 final class WorkerRoute implements Route {
 
-    private final Topology topology;
-    /** By connection kind, then topology server index. */
-    private final BackendConnection[][] backends;
+    /** Replaced by {@link #adopt} when a reload changes the pool's clusters. */
+    private Topology topology;
+    /** By connection kind, then server number. */
+    private BackendConnection[][] backends;
     private final RepairLog repairs;
     private final WorkerCounters counters;
     /** Servers being let back in: their stand-ins take no new writes until the rings say they are in. */
@@ -31,6 +32,12 @@ final class WorkerRoute implements Route {
         this.backends = backends;
         this.repairs = repairs;
         this.counters = counters;
+    }
+
+    /** A reload gave the pool new clusters, and the lane new connections to go with them. */
+    void adopt(Topology next, BackendConnection[][] connections) {
+        topology = next;
+        backends = connections;
     }
 
     /**

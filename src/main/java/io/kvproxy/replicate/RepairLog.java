@@ -63,7 +63,7 @@ public final class RepairLog {
     private final int[] countByKind = new int[KINDS.length];
     /** Entries created (some since removed): the next free index in the parallel arrays. */
     private int entriesCreated;
-    private final boolean[] flushNeeded;
+    private boolean[] flushNeeded;
 
     /**
      * @param serverCount distinct servers of the topology (entries name them by topology index)
@@ -143,6 +143,21 @@ public final class RepairLog {
         }
         insert(entry);
         return true;
+    }
+
+    /** Room for servers numbered up to {@code serverCount} - 1 (a reload added some). */
+    public void ensureServerCount(int serverCount) {
+        if (serverCount > flushNeeded.length) {
+            flushNeeded = Arrays.copyOf(flushNeeded, serverCount);
+        }
+    }
+
+    /**
+     * The server left the pool (a reload): nothing is owed to it any more, and nothing can be sent to it.
+     * Should its address come back, it comes back as a server new to the pool.
+     */
+    public void forget(int serverIndex) {
+        flushed(serverIndex);
     }
 
     /** The server must be emptied before it is trusted again: more was lost than the log could hold. */

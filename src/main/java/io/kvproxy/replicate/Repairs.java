@@ -39,7 +39,8 @@ public final class Repairs {
     private final RepairLog repairs;
     private final Protocol protocol;
     private final BackendDirectory backends;
-    private final Cluster backup;
+    /** Replaced by {@link #adopt} when a reload changes the pool's clusters. */
+    private Cluster backup;
     private final IntPredicate online;
     private final WorkerCounters counters;
     private final Buffer key = new Buffer(256, 64 * 1024);
@@ -58,6 +59,11 @@ public final class Repairs {
         this.backup = backup;
         this.online = online;
         this.counters = counters;
+    }
+
+    /** A reload gave the pool new clusters. */
+    public void adopt(Cluster next) {
+        backup = next;
     }
 
     public RepairLog log() {
@@ -132,7 +138,7 @@ public final class Repairs {
     }
 
     private boolean flushing(int server) {
-        return flushInFlight != null && flushInFlight[server];
+        return flushInFlight != null && server < flushInFlight.length && flushInFlight[server];
     }
 
     /**
@@ -221,8 +227,8 @@ public final class Repairs {
             }
             return;
         }
-        if (flushInFlight == null) {
-            flushInFlight = new boolean[repairs.serverCount()];
+        if (flushInFlight == null || flushInFlight.length < repairs.serverCount()) {
+            flushInFlight = flushInFlight == null ? new boolean[repairs.serverCount()] : java.util.Arrays.copyOf(flushInFlight, repairs.serverCount());
         }
         flushInFlight[server] = true;
         protocol.writeInvalidateAll(connection.output());

@@ -31,11 +31,13 @@ public final class WorkerReplicator implements Replicator {
     private static final long LOG_INTERVAL_NANOS = TimeUnit.SECONDS.toNanos(1);
     private static final AtomicLong lastLogNanos = new AtomicLong(System.nanoTime() - LOG_INTERVAL_NANOS);
 
-    private final Cluster backup;
+    /** Replaced by {@link #adopt} when a reload changes the pool's clusters. */
+    private Cluster backup;
     private final BackendDirectory backends;
     private final RepairLog repairs;
     private final WorkerCounters counters;
-    private final int asyncLimit;
+    /** This worker's share of async_size; a reload may change it. */
+    private int asyncLimit;
     private final ArrayDeque<Replica> pool = new ArrayDeque<>();
     private final Buffer keyScratch = new Buffer(256, 64 * 1024);
     private int asyncInFlight;
@@ -51,6 +53,16 @@ public final class WorkerReplicator implements Replicator {
         this.repairs = repairs;
         this.counters = counters;
         this.asyncLimit = asyncLimit;
+    }
+
+    /** A reload changed async_size: replicas in flight beyond the new share are not cut short, only new ones wait. */
+    public void setAsyncLimit(int limit) {
+        asyncLimit = limit;
+    }
+
+    /** A reload gave the pool new clusters: replicas from now on go by {@code next} (null: none). */
+    public void adopt(Cluster next) {
+        backup = next;
     }
 
     @Override

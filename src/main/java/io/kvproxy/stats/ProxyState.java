@@ -11,6 +11,7 @@ import java.util.List;
 import java.util.concurrent.atomic.AtomicLongArray;
 import java.util.function.IntSupplier;
 import java.util.function.LongSupplier;
+import java.util.function.Supplier;
 
 /**
  * One pool's state as its clients may ask for it: the original kvproxy {@code status} report (line for line,
@@ -24,8 +25,10 @@ public final class ProxyState implements ProxyView {
 
     private final String version;
     private final String pool;
-    private final ProxySettings settings;
-    private final Topology topology;
+    /** The [kvproxy] settings in force (a reload may change some). */
+    private final Supplier<ProxySettings> settings;
+    /** The pool's topology now (a reload replaces it). */
+    private final Supplier<Topology> topology;
     private final List<WorkerCounters> counters;
     private final IntSupplier clientConnections;
     private final LongSupplier totalConnections;
@@ -44,7 +47,7 @@ public final class ProxyState implements ProxyView {
      * @param pool the pool's name: {@code stats} and {@code status} report one pool, the one the client
      *     is connected to
      */
-    public ProxyState(String version, String pool, ProxySettings settings, Topology topology, List<WorkerCounters> counters,
+    public ProxyState(String version, String pool, Supplier<ProxySettings> settings, Supplier<Topology> topology, List<WorkerCounters> counters,
                       IntSupplier clientConnections, LongSupplier totalConnections, LongSupplier refusedConnections,
                       int backendConnections, LongSupplier workerAllocatedBytes, LongSupplier repairBacklog) {
         this.version = version;
@@ -76,6 +79,7 @@ public final class ProxyState implements ProxyView {
 
     @Override
     public String statusReport() {
+        Topology topology = this.topology.get();
         StringBuilder report = new StringBuilder(512);
         report.append('\n');
         long processed = total(Counter.REQUESTS);
@@ -84,6 +88,9 @@ public final class ProxyState implements ProxyView {
         long consecutive = 0;
         int offline = 0;
         for (int i = 0; i < topology.serverCount(); i++) {
+            if (!topology.contains(i)) {
+                continue;
+            }
             ServerHealth health = topology.health(i);
             failed += health.failures();
             consecutive += health.consecutiveFailures();
@@ -91,21 +98,30 @@ public final class ProxyState implements ProxyView {
         }
         report.append("Number of requests failed [").append(failed).append("]\n");
         for (int i = 0; i < topology.serverCount(); i++) {
+            if (!topology.contains(i)) {
+                continue;
+            }
             report.append("  - ").append(topology.health(i).address()).append(" [").append(topology.health(i).failures()).append("]\n");
         }
         report.append("Number of continuous requests failed [").append(consecutive).append("]\n");
         for (int i = 0; i < topology.serverCount(); i++) {
+            if (!topology.contains(i)) {
+                continue;
+            }
             report.append("  - ").append(topology.health(i).address()).append(" [").append(topology.health(i).consecutiveFailures()).append("]\n");
         }
         report.append("All of offline hosts [").append(offline).append("] \n");
         for (int i = 0; i < topology.serverCount(); i++) {
+            if (!topology.contains(i)) {
+                continue;
+            }
             if (!topology.health(i).isOnline()) {
                 report.append("  - ").append(topology.health(i).address()).append(" [offline]\n");
             }
         }
         report.append("Number of client connection [").append(clientConnections.getAsInt()).append("]\n");
         report.append("Number of backend connection [").append(backendConnections).append("]\n");
-        report.append("Read timeout of backend connection [").append(settings.recvTimeoutMillis()).append("ms]\n");
+        report.append("Read timeout of backend connection [").append(settings.get().recvTimeoutMillis()).append("ms]\n");
         report.append("Size of async queue [").append(total(Counter.REPLICATION_IN_FLIGHT)).append("]\n");
         report.append("Async replication dropped [").append(total(Counter.REPLICATION_DROPPED)).append("]\n");
         report.append("Async replication failed [").append(total(Counter.REPLICATION_FAILED)).append("]\n");
@@ -115,7 +131,7 @@ public final class ProxyState implements ProxyView {
         report.append("Keys awaiting repair [").append(repairBacklog.getAsLong()).append("]\n");
         report.append("Uptime [").append(uptimeSeconds()).append("s]\n");
         report.append("Version [kvproxy ").append(version).append("]\n");
-        report.append("Worker threads [").append(settings.threadCount()).append("]\n");
+        report.append("Worker threads [").append(settings.get().threadCount()).append("]\n");
         report.append("Pool [").append(pool).append("]\n");
         for (ClusterRole role : ClusterRole.values()) {
             Cluster cluster = topology.cluster(role);
@@ -134,6 +150,7 @@ public final class ProxyState implements ProxyView {
 
     @Override
     public void forEachStat(StatSink sink) {
+        Topology topology = this.topology.get();
         long nowMillis = System.currentTimeMillis();
         sink.stat("pid", Long.toString(ProcessHandle.current().pid()));
         sink.stat("uptime", Long.toString(uptimeSeconds()));
@@ -141,8 +158,8 @@ public final class ProxyState implements ProxyView {
         sink.stat("kvproxy_version", version);
         sink.stat("kvproxy_pool", pool);
         sink.stat("pointer_size", "64");
-        sink.stat("threads", Integer.toString(settings.threadCount()));
-        sink.stat("max_connections", Integer.toString(settings.maxClients()));
+        sink.stat("threads", Integer.toString(settings.get().threadCount()));
+        sink.stat("max_connections", Integer.toString(settings.get().maxClients()));
         sink.stat("curr_connections", Integer.toString(clientConnections.getAsInt()));
         sink.stat("total_connections", Long.toString(totalConnections.getAsLong() - resetBase.get(TOTAL_CONNECTIONS_BASE)));
         sink.stat("rejected_connections", Long.toString(refusedConnections.getAsLong() - resetBase.get(REJECTED_CONNECTIONS_BASE)));
@@ -153,11 +170,14 @@ public final class ProxyState implements ProxyView {
         }
         sink.stat("kvproxy_repair_pending", Long.toString(repairBacklog.getAsLong()));
         sink.stat("kvproxy_worker_allocated_bytes", Long.toString(workerAllocatedBytes.getAsLong()));
-        sink.stat("kvproxy_backend_servers", Integer.toString(topology.serverCount()));
+        sink.stat("kvproxy_backend_servers", Integer.toString(topology.listedCount()));
         sink.stat("kvproxy_backend_connections", Integer.toString(backendConnections));
         long failures = 0;
         int offline = 0;
         for (int i = 0; i < topology.serverCount(); i++) {
+            if (!topology.contains(i)) {
+                continue;
+            }
             failures += topology.health(i).failures();
             offline += topology.health(i).isOnline() ? 0 : 1;
         }
@@ -167,12 +187,12 @@ public final class ProxyState implements ProxyView {
 
     @Override
     public void forEachSetting(StatSink sink) {
-        sink.stat("maxconns", Integer.toString(settings.maxClients()));
-        sink.stat("tcpport", Integer.toString(settings.port()));
-        sink.stat("inter", settings.bind());
-        sink.stat("num_threads", Integer.toString(settings.threadCount()));
-        sink.stat("item_size_max", Integer.toString(settings.maxPacketBytes()));
-        sink.stat("idle_timeout", Integer.toString(settings.idleTimeoutSeconds()));
+        sink.stat("maxconns", Integer.toString(settings.get().maxClients()));
+        sink.stat("tcpport", Integer.toString(settings.get().port()));
+        sink.stat("inter", settings.get().bind());
+        sink.stat("num_threads", Integer.toString(settings.get().threadCount()));
+        sink.stat("item_size_max", Integer.toString(settings.get().maxPacketBytes()));
+        sink.stat("idle_timeout", Integer.toString(settings.get().idleTimeoutSeconds()));
     }
 
     @Override

@@ -27,7 +27,7 @@ class HealthMonitorTest {
     private final List<String> gateCalls = new ArrayList<>();
     private boolean gateReady = true;
 
-    private final HealthMonitor monitor = new HealthMonitor("memcached", topology, 2, 1000,
+    private final HealthMonitor monitor = new HealthMonitor("memcached", () -> topology, 2, 1000,
             (host, port) -> verdicts.get(port),
             new HealthMonitor.RejoinGate() {
                 @Override

@@ -44,4 +44,35 @@ class TopologyReloadTest {
         Topology third = build(directory, List.of(server(11211, "a")), List.of());
         assertEquals(0, third.cluster(ClusterRole.MASTER).topologyIndex(0), "an address that comes back has its old number");
     }
+
+    /** Adding a server to a ketama ring moves only keys to it; removing one moves only its keys. */
+    @Test
+    void aKetamaRingChangedByAReloadMovesOnlyTheKeysItMust() {
+        List<RingNode> three = List.of(new RingNode("a", 100, 0), new RingNode("b", 100, 1), new RingNode("c", 100, 2));
+        List<RingNode> four = List.of(new RingNode("a", 100, 0), new RingNode("b", 100, 1), new RingNode("c", 100, 2),
+                new RingNode("d", 100, 3));
+        List<RingNode> withoutB = List.of(new RingNode("a", 100, 0), new RingNode("c", 100, 2));
+        Ring before = Ring.build(Distribution.KETAMA, HashFunction.MD5, null, three);
+        Ring added = Ring.build(Distribution.KETAMA, HashFunction.MD5, null, four);
+        Ring removed = Ring.build(Distribution.KETAMA, HashFunction.MD5, null, withoutB);
+        int movedToD = 0;
+        int movedOffB = 0;
+        for (int k = 0; k < 10_000; k++) {
+            byte[] key = ("key:" + k).getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+            int was = before.serverFor(key);
+            int now = added.serverFor(key);
+            if (now != was) {
+                assertEquals(3, now, "a key moved to a server other than the new one");
+                movedToD++;
+            }
+            int left = removed.serverFor(key);
+            if (was != 1) {
+                assertEquals(was, left, "a key of a server that stayed moved");
+            } else {
+                movedOffB++;
+            }
+        }
+        assertTrue(movedToD > 1500 && movedToD < 3500, "the new server took " + movedToD + " of 10000 keys");
+        assertTrue(movedOffB > 2000, "b held " + movedOffB + " keys");
+    }
 }

@@ -87,7 +87,10 @@ final class KvproxyProcess implements AutoCloseable {
         }
         KvproxyProcess daemon = new KvproxyProcess(process, port, dir.resolve("kvproxy.log"), output);
         if (!Await.until(Duration.ofSeconds(5), daemon::backendsConnected)) {
-            throw new IllegalStateException("kvproxy did not connect to its backends:\n" + daemon.log());
+            String log = daemon.log();
+            // The caller never gets the process to stop: it must not outlive the test.
+            process.destroyForcibly().waitFor(5, TimeUnit.SECONDS);
+            throw new IllegalStateException("kvproxy did not connect to its backends:\n" + log);
         }
         return daemon;
     }

@@ -64,6 +64,8 @@ public final class Daemon {
     private final List<Protocol> protocols;
     /** By pool number; read by reports on any thread, so copied on write. */
     private final List<Pool> pools = new java.util.concurrent.CopyOnWriteArrayList<>();
+    /** The number of each pool running now, by name (a removed pool's number is never reused). */
+    private final Map<String, Integer> running = new LinkedHashMap<>();
     /** Each pool's server numbers, kept across reloads. */
     private final List<ServerDirectory> directories = new ArrayList<>();
     private final String version;
@@ -90,6 +92,7 @@ public final class Daemon {
         List<ServerSocketChannel> bound = bind(config.pools(), settings);
         for (int p = 0; p < config.pools().size(); p++) {
             pools.add(newPool(p, config.pools().get(p), protocols.get(p), bound.get(p), settings));
+            running.put(config.pools().get(p).name(), p);
         }
         CpuAffinity affinity = settings.cpuAffinity() ? new LinuxCpuAffinity(Runtime.getRuntime().availableProcessors()) : CpuAffinity.NONE;
         WorkerContext context = new WorkerContext(pools, slots, Clock.SYSTEM, affinity, live(settings),
@@ -202,11 +205,11 @@ public final class Daemon {
     public synchronized List<String> apply(ProxyConfig next) throws ConfigException {
         ProxyConfig current = config;
         List<String> refused = new ArrayList<>(restartOnly(current.proxy(), next));
-        Map<String, PoolSettings> running = new LinkedHashMap<>();
-        current.pools().forEach(pool -> running.put(pool.name(), pool));
+        Map<String, PoolSettings> before = new LinkedHashMap<>();
+        current.pools().forEach(pool -> before.put(pool.name(), pool));
         List<PoolSettings> added = new ArrayList<>();
         for (PoolSettings now : next.pools()) {
-            PoolSettings old = running.get(now.name());
+            PoolSettings old = before.get(now.name());
             if (old == null) {
                 added.add(now);
                 continue;
@@ -254,7 +257,7 @@ public final class Daemon {
             }
         }
         for (PoolSettings now : next.pools()) {
-            PoolSettings old = running.get(now.name());
+            PoolSettings old = before.get(now.name());
             if (old == null) {
                 continue;
             }
@@ -279,17 +282,17 @@ public final class Daemon {
 
     /** The number of the running pool named {@code name}. */
     private int indexOf(String name) {
-        for (Pool pool : pools) {
-            if (pool != null && pool.name().equals(name)) {
-                return pool.index();
-            }
+        Integer index = running.get(name);
+        if (index == null) {
+            throw new IllegalStateException("no running pool " + name);
         }
-        throw new IllegalStateException("no running pool " + name);
+        return index;
     }
 
     private void addPool(PoolSettings settings, Protocol protocol, ServerSocketChannel listener, ProxySettings proxy) throws ConfigException {
         Pool pool = newPool(pools.size(), settings, protocol, listener, proxy);
         pools.add(pool);
+        running.put(settings.name(), pool.index());
         List<CompletableFuture<Void>> added = new ArrayList<>();
         for (Worker worker : workers) {
             CompletableFuture<Void> done = new CompletableFuture<>();
@@ -316,6 +319,7 @@ public final class Daemon {
         }
         monitors.get(index).stop();
         monitorThreads.get(index).interrupt();
+        running.values().remove(index);
     }
 
     private static void await(List<CompletableFuture<Void>> futures, String what) throws ConfigException {

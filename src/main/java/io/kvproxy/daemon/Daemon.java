@@ -1,5 +1,6 @@
 package io.kvproxy.daemon;
 
+import io.kvproxy.config.ConfigException;
 import io.kvproxy.config.ExtensionSettings;
 import io.kvproxy.config.ProxyConfig;
 import io.kvproxy.config.ProxySettings;
@@ -35,14 +36,18 @@ import org.slf4j.LoggerFactory;
  * The running proxy: the listener, the workers and the state they share. Built from a validated config
  * and a loaded protocol; {@link #start()} binds and starts the workers, {@link #stop(String)} closes the
  * listener, lets the workers finish what is in flight, waits for them and logs what was left undone.
+ *
+ * <p>As the {@link ConfigApplier} of a reload it applies what it owns itself, the log level, and refuses
+ * every other change: the workers, rings and listener are built once in {@link #start()}.
  */
-public final class Daemon {
+public final class Daemon implements ConfigApplier {
 
     private static final Logger log = LoggerFactory.getLogger(Daemon.class);
     /** How long {@link #stop(String)} lets in-flight requests finish. */
     static final long STOP_GRACE_NANOS = TimeUnit.SECONDS.toNanos(5);
 
-    private final ProxyConfig config;
+    /** The configuration in force: written by the control thread (reload), read once by start. */
+    private volatile ProxyConfig config;
     private final Protocol protocol;
     private final String version;
     private final List<Worker> workers = new ArrayList<>();
@@ -133,6 +138,34 @@ public final class Daemon {
             total += worker.repairBacklog();
         }
         return total;
+    }
+
+    /**
+     * Applies a new configuration that differs from the running one in the log level only; any other
+     * difference refuses it whole, each named with its line, since this daemon cannot apply it without
+     * a restart.
+     */
+    @Override
+    public List<String> apply(ProxyConfig next) throws ConfigException {
+        ProxyConfig running = config;
+        List<String> changes = new ArrayList<>();
+        List<String> problems = new ArrayList<>();
+        for (ConfigDifference difference : ConfigDifference.between(running, next)) {
+            if (difference.section().equals("kvproxy") && difference.key().equals("log_level")) {
+                changes.add(difference.describe());
+            } else {
+                problems.add(ConfigException.problem(next.file(), difference.line(), difference.section(), difference.key(),
+                        difference.before() + " → " + difference.after() + " cannot be applied live yet; restart kvproxy to apply it"));
+            }
+        }
+        if (!problems.isEmpty()) {
+            throw new ConfigException(problems);
+        }
+        if (!changes.isEmpty()) {
+            LogSetup.setLevel(next.proxy().logLevel());
+        }
+        config = next;
+        return changes;
     }
 
     public ProxyState state() {

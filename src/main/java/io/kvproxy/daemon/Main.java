@@ -13,7 +13,9 @@ import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.time.Clock;
 import java.util.List;
+import java.util.Optional;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -93,11 +95,14 @@ public final class Main {
         } else if (pool != null) {
             return usage(err, "--pool goes with --import-twemproxy");
         }
+        Instance instance = Instance.of(configFile, home);
         ProxyConfig config;
+        ProtocolProvider provider;
         Protocol protocol;
         try {
-            config = ConfigLoader.load(configFile, home);
-            protocol = loadProtocol(config);
+            config = instance.withDefaults(ConfigLoader.load(configFile, home));
+            provider = loadProvider(config);
+            protocol = createProtocol(provider, config);
         } catch (ConfigException e) {
             err.println("kvproxy: configuration file '" + configFile + "' is invalid:");
             e.problems().forEach(problem -> err.println("  " + problem));
@@ -111,7 +116,11 @@ public final class Main {
             out.println("kvproxy: configuration file '" + configFile + "' syntax is ok");
             return 0;
         }
-        return serve(config, protocol, pidFile, out, err);
+        Path startedFile = configFile;
+        ProxyConfig started = config;
+        Reloader.ConfigSource reloadSource = () -> validateForReload(instance.withDefaults(ConfigLoader.load(startedFile, home)),
+                provider, started);
+        return serve(instance, config, protocol, reloadSource, pidFile, out, err);
     }
 
     /**
@@ -160,10 +169,27 @@ public final class Main {
         return anyTranslated ? 0 : 1;
     }
 
-    private static Protocol loadProtocol(ProxyConfig config) throws ConfigException, ExtensionException {
-        String section = config.extension().protocol();
+    private static ProtocolProvider loadProvider(ProxyConfig config) throws ExtensionException {
         Path jar = config.proxy().extPath().resolve(config.extension().jar());
-        ProtocolProvider provider = ExtensionLoader.load(jar, section);
+        return ExtensionLoader.load(jar, config.extension().protocol());
+    }
+
+    /**
+     * A reloaded file, checked as at start: the loader's checks, then the protocol's own settings by the
+     * extension already loaded. A file naming another extension is left to the applier, which refuses
+     * it; loading a jar on every reload would pile up class loaders.
+     */
+    private static ProxyConfig validateForReload(ProxyConfig next, ProtocolProvider provider, ProxyConfig started)
+            throws ConfigException {
+        if (next.extension().protocol().equals(started.extension().protocol())
+                && next.extension().jar().equals(started.extension().jar())) {
+            createProtocol(provider, next);
+        }
+        return next;
+    }
+
+    private static Protocol createProtocol(ProtocolProvider provider, ProxyConfig config) throws ConfigException {
+        String section = config.extension().protocol();
         try {
             return provider.create(config.extension().protocolSettings());
         } catch (InvalidSettingException e) {
@@ -177,14 +203,15 @@ public final class Main {
      * fatal error on any thread, every worker having failed, or an exit the JVM started on its own; the
      * shutdown hook then stops the daemon and removes the pid file.
      */
-    private static int serve(ProxyConfig config, Protocol protocol, Path pidFile, PrintStream out, PrintStream err) {
+    private static int serve(Instance instance, ProxyConfig config, Protocol protocol, Reloader.ConfigSource reloadSource,
+                             Path pidFile, PrintStream out, PrintStream err) {
         try {
             Files.createDirectories(config.proxy().logPath().toAbsolutePath().getParent());
         } catch (IOException e) {
             err.println("kvproxy: cannot create the log directory for " + config.proxy().logPath() + ": " + e.getMessage());
             return 1;
         }
-        LogSetup.toFile(config.proxy().logPath(), config.proxy().logLevel());
+        LogSetup.toFile(config.proxy().logPath(), config.proxy().logLevel(), instance.name());
         Daemon daemon = new Daemon(config, protocol, VERSION);
         try {
             daemon.start();
@@ -205,8 +232,19 @@ public final class Main {
                 return 1;
             }
         }
+        Reloader reloader = new Reloader(config, reloadSource, daemon,
+                Optional.ofNullable(pidFile).map(Reloader::statusFileOf), daemon.state()::configLoaded, Clock.systemUTC());
+        try {
+            reloader.start();
+        } catch (IOException e) {
+            err.println("kvproxy: cannot remove the old reload status file beside " + pidFile + ": " + e.getMessage());
+            daemon.stop("cannot remove the old reload status file beside " + pidFile + ": " + e.getMessage());
+            removePidFile(pidFile);
+            return 1;
+        }
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             exiting = true;
+            reloader.stop();
             daemon.stop(exitReason);
             removePidFile(pidFile);
         }, "kvproxy-shutdown"));
@@ -214,7 +252,9 @@ public final class Main {
             log.error("fatal error in thread {}", thread.getName(), e);
             exit("fatal error in thread " + thread.getName() + ": " + e, 1);
         });
-        ProcessSignals.install(List.of(new ProcessSignals.HangupStep("reopen the log file " + config.proxy().logPath(), LogSetup::reopen)),
+        // The log is reopened first, so that the reload's outcome goes to the new file.
+        ProcessSignals.install(List.of(new ProcessSignals.HangupStep("reopen the log file " + config.proxy().logPath(), LogSetup::reopen),
+                        new ProcessSignals.HangupStep("queue a reload of " + config.file(), reloader::request)),
                 reason -> exit(reason, 0));
         out.println("kvproxy " + VERSION + " pid " + pid + " listening on " + config.proxy().bind() + ":" + config.proxy().port());
         out.flush();

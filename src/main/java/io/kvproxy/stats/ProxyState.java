@@ -7,6 +7,8 @@ import io.kvproxy.route.Topology;
 import io.kvproxy.spi.ClusterRole;
 import io.kvproxy.spi.Counter;
 import io.kvproxy.spi.ProxyView;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import java.util.List;
 import java.util.function.IntSupplier;
 import java.util.function.LongSupplier;
@@ -32,6 +34,12 @@ public final class ProxyState implements ProxyView {
     private final LongSupplier workerAllocatedBytes;
     private final LongSupplier repairBacklog;
     private final long startMillis = System.currentTimeMillis();
+    /** The configuration in force: replaced whole by the control thread, read by any. */
+    private volatile ConfigLoad configLoad = new ConfigLoad(0, Instant.EPOCH);
+
+    /** The configuration in force: its generation (1 at start, +1 per applied reload) and when it was loaded. */
+    public record ConfigLoad(long generation, Instant loadedAt) {
+    }
 
     public ProxyState(String version, ProxySettings settings, Topology topology, List<WorkerCounters> counters,
                       IntSupplier clientConnections, LongSupplier totalConnections, LongSupplier refusedConnections,
@@ -46,6 +54,11 @@ public final class ProxyState implements ProxyView {
         this.backendConnections = backendConnections;
         this.workerAllocatedBytes = workerAllocatedBytes;
         this.repairBacklog = repairBacklog;
+    }
+
+    /** Records the configuration now in force, for {@code status} and {@code stats}. */
+    public void configLoaded(long generation, Instant loadedAt) {
+        configLoad = new ConfigLoad(generation, loadedAt);
     }
 
     @Override
@@ -104,6 +117,9 @@ public final class ProxyState implements ProxyView {
         report.append("Uptime [").append(uptimeSeconds()).append("s]\n");
         report.append("Version [kvproxy ").append(version).append("]\n");
         report.append("Worker threads [").append(settings.threadCount()).append("]\n");
+        ConfigLoad load = configLoad;
+        report.append("Config generation [").append(load.generation()).append("] loaded [")
+                .append(load.loadedAt().truncatedTo(ChronoUnit.SECONDS)).append("]\n");
         for (ClusterRole role : ClusterRole.values()) {
             Cluster cluster = topology.cluster(role);
             if (cluster != null) {
@@ -135,6 +151,9 @@ public final class ProxyState implements ProxyView {
         for (Counter counter : Counter.values()) {
             sink.stat(counter.statName(), Long.toString(total(counter)));
         }
+        ConfigLoad load = configLoad;
+        sink.stat("config_generation", Long.toString(load.generation()));
+        sink.stat("config_loaded", Long.toString(load.loadedAt().getEpochSecond()));
         sink.stat("repair_pending", Long.toString(repairBacklog.getAsLong()));
         sink.stat("worker_allocated_bytes", Long.toString(workerAllocatedBytes.getAsLong()));
         sink.stat("backend_servers", Integer.toString(topology.serverCount()));

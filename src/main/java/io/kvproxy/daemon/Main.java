@@ -222,16 +222,6 @@ public final class Main {
             return 1;
         }
         long pid = ProcessHandle.current().pid();
-        if (pidFile != null) {
-            try {
-                Files.createDirectories(pidFile.getParent());
-                Files.writeString(pidFile, pid + "\n");
-            } catch (IOException e) {
-                err.println("kvproxy: cannot write pid file " + pidFile + ": " + e.getMessage());
-                daemon.stop("cannot write pid file " + pidFile + ": " + e.getMessage());
-                return 1;
-            }
-        }
         Reloader reloader = new Reloader(config, reloadSource, daemon,
                 Optional.ofNullable(pidFile).map(Reloader::statusFileOf), daemon.state()::configLoaded, Clock.systemUTC());
         try {
@@ -239,7 +229,6 @@ public final class Main {
         } catch (IOException e) {
             err.println("kvproxy: cannot remove the old reload status file beside " + pidFile + ": " + e.getMessage());
             daemon.stop("cannot remove the old reload status file beside " + pidFile + ": " + e.getMessage());
-            removePidFile(pidFile);
             return 1;
         }
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
@@ -256,6 +245,17 @@ public final class Main {
         ProcessSignals.install(List.of(new ProcessSignals.HangupStep("reopen the log file " + config.proxy().logPath(), LogSetup::reopen),
                         new ProcessSignals.HangupStep("queue a reload of " + config.file(), reloader::request)),
                 reason -> exit(reason, 0));
+        // Written last: sbin/kvproxy takes the pid file for "started", and may send SIGHUP at once.
+        if (pidFile != null) {
+            try {
+                Files.createDirectories(pidFile.getParent());
+                Files.writeString(pidFile, pid + "\n");
+            } catch (IOException e) {
+                err.println("kvproxy: cannot write pid file " + pidFile + ": " + e.getMessage());
+                exit("cannot write pid file " + pidFile + ": " + e.getMessage(), 1);
+                return -1;
+            }
+        }
         out.println("kvproxy " + VERSION + " pid " + pid + " listening on " + config.proxy().bind() + ":" + config.proxy().port());
         out.flush();
         try {

@@ -50,8 +50,10 @@ import org.slf4j.LoggerFactory;
  * all, and the state they share. Built from a validated config and each pool's loaded protocol; {@link
  * #start()} binds and starts the workers, {@link #stop(String)} closes the listeners, lets the workers
  * finish what is in flight, waits for them and logs what was left undone.
+ *
+ * <p>It is also the {@link ConfigApplier} of a reload ({@link #apply}).
  */
-public final class Daemon {
+public final class Daemon implements ConfigApplier {
 
     private static final Logger log = LoggerFactory.getLogger(Daemon.class);
     /** How long {@link #stop(String)} lets in-flight requests finish. */
@@ -62,6 +64,10 @@ public final class Daemon {
     /** The configuration applied now: the one started with, or the last reload's. */
     private volatile ProxyConfig config;
     private final List<Protocol> protocols;
+    private final Extensions extensions;
+    /** The configuration's generation and load time, for the reports of pools a reload adds. */
+    private volatile long generation = 1;
+    private volatile java.time.Instant loadedAt = java.time.Instant.now();
     /** By pool number; read by reports on any thread, so copied on write. */
     private final List<Pool> pools = new java.util.concurrent.CopyOnWriteArrayList<>();
     /** The number of each pool running now, by name (a removed pool's number is never reused). */
@@ -78,11 +84,24 @@ public final class Daemon {
     private final List<RejoinGateOverWorkers> gates = new ArrayList<>();
     private ClientSlots slots;
 
-    /** @param protocols each pool's protocol, in the order of {@link ProxyConfig#pools()} */
-    public Daemon(ProxyConfig config, List<Protocol> protocols, String version) {
+    /**
+     * @param protocols each pool's protocol, in the order of {@link ProxyConfig#pools()}
+     * @param extensions the extensions loaded, for the protocols of pools a reload adds
+     */
+    Daemon(ProxyConfig config, List<Protocol> protocols, Extensions extensions, String version) {
         this.config = config;
         this.protocols = List.copyOf(protocols);
+        this.extensions = extensions;
         this.version = version;
+    }
+
+    /** The configuration in force is generation {@code generation}, loaded at {@code loadedAt}: every pool's reports say so. */
+    void configLoaded(long generation, java.time.Instant loadedAt) {
+        this.generation = generation;
+        this.loadedAt = loadedAt;
+        for (ProxyState state : states) {
+            state.configLoaded(generation, loadedAt);
+        }
     }
 
     /** Binds every pool's listen address and starts the workers. */
@@ -147,6 +166,7 @@ public final class Daemon {
         int backendConnections = proxy.threadCount() * topology.listedCount() * protocol.backendKinds();
         ProxyState state = new ProxyState(version, settings.name(), () -> config.proxy(), () -> pools.get(index).topology(), counters,
                 slots::used, slots::accepted, slots::refused, backendConnections, this::workerAllocatedBytes, () -> repairBacklog(index));
+        state.configLoaded(generation, loadedAt);
         states.add(state);
         return new Pool(index, settings.name(), listener, protocol, topology, state, counters);
     }
@@ -202,6 +222,7 @@ public final class Daemon {
      *
      * @throws ConfigException listing what cannot change without a restart
      */
+    @Override
     public synchronized List<String> apply(ProxyConfig next) throws ConfigException {
         ProxyConfig current = config;
         List<String> refused = new ArrayList<>(restartOnly(current.proxy(), next));
@@ -226,11 +247,9 @@ public final class Daemon {
         List<Protocol> addedProtocols = new ArrayList<>();
         for (PoolSettings pool : added) {
             try {
-                addedProtocols.add(Main.loadProtocol(next, pool));
+                addedProtocols.add(extensions.protocol(next, pool));
             } catch (ConfigException e) {
                 refused.addAll(e.problems());
-            } catch (ExtensionLoader.ExtensionException e) {
-                refused.add(problem(next, pool.name(), "extension", e.getMessage()));
             }
         }
         List<ServerSocketChannel> bound = List.of();
@@ -333,27 +352,28 @@ public final class Daemon {
         }
     }
 
-    /** [kvproxy] keys the running daemon cannot change: each that differs, as a problem saying to restart. */
-    private static List<String> restartOnly(ProxySettings old, ProxySettings now, ProxyConfig next) {
+    /**
+     * [kvproxy] keys the running daemon is built around (its threads, listeners, files and buffers): each
+     * that differs from {@code old} in {@code next}, as a problem that names its line and says to restart.
+     */
+    static List<String> restartOnly(ProxySettings old, ProxyConfig next) {
+        ProxySettings now = next.proxy();
         List<String> refused = new ArrayList<>();
-        java.util.function.BiConsumer<String, Boolean> check = (key, same) -> {
-            if (!same) {
-                refused.add(problem(next, "kvproxy", key, key + " cannot change while kvproxy runs: restart it (sbin/kvproxy restart)"));
+        java.util.function.BiConsumer<String, Object[]> check = (key, values) -> {
+            if (!values[0].equals(values[1])) {
+                refused.add(problem(next, "kvproxy", key, values[0] + " → " + values[1] + " cannot change while kvproxy runs;"
+                        + " restart it (sbin/kvproxy restart -c " + next.file() + ")"));
             }
         };
-        check.accept("port", old.port() == now.port());
-        check.accept("bind", old.bind().equals(now.bind()));
-        check.accept("thread_count", old.threadCount() == now.threadCount());
-        check.accept("cpu_affinity", old.cpuAffinity() == now.cpuAffinity());
-        check.accept("backlog", old.backlog() == now.backlog());
-        check.accept("log_path", old.logPath().equals(now.logPath()));
-        check.accept("ext_path", old.extPath().equals(now.extPath()));
-        check.accept("max_packet", old.maxPacketBytes() == now.maxPacketBytes());
+        check.accept("port", new Object[] {old.port(), now.port()});
+        check.accept("bind", new Object[] {old.bind(), now.bind()});
+        check.accept("thread_count", new Object[] {old.threadCount(), now.threadCount()});
+        check.accept("cpu_affinity", new Object[] {old.cpuAffinity(), now.cpuAffinity()});
+        check.accept("backlog", new Object[] {old.backlog(), now.backlog()});
+        check.accept("log_path", new Object[] {old.logPath(), now.logPath()});
+        check.accept("ext_path", new Object[] {old.extPath(), now.extPath()});
+        check.accept("max_packet", new Object[] {old.maxPacketBytes(), now.maxPacketBytes()});
         return refused;
-    }
-
-    private List<String> restartOnly(ProxySettings old, ProxyConfig next) {
-        return restartOnly(old, next.proxy(), next);
     }
 
     /**

@@ -11,8 +11,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Points logback at {@code log_path} with {@code log_level}, in the original kvproxy's line format, and
- * reopens that file on request (SIGHUP), so that a rotation that moved or deleted it gets a new one.
+ * Points logback at {@code log_path} with {@code log_level}, in the original kvproxy's line format with
+ * the instance's name added (instances of one install may be told to share a log), and reopens that file
+ * on request (SIGHUP), so that a rotation that moved or deleted it gets a new one.
  */
 final class LogSetup {
 
@@ -21,11 +22,12 @@ final class LogSetup {
     private LogSetup() {
     }
 
-    static void toFile(Path file, String level) {
+    static void toFile(Path file, String level, String instance) {
         LoggerContext context = (LoggerContext) LoggerFactory.getILoggerFactory();
         PatternLayoutEncoder encoder = new PatternLayoutEncoder();
         encoder.setContext(context);
-        encoder.setPattern("%d{yyyy-MM-dd HH:mm:ss.SSS} [%-5level] %logger{0}: %msg%n");
+        // The name is quoted into the pattern: it is a file name, and % or ( would read as conversion words.
+        encoder.setPattern("%d{yyyy-MM-dd HH:mm:ss.SSS} [%-5level] [" + instance.replaceAll("[%()\\\\]", "_") + "] %logger{0}: %msg%n");
         encoder.start();
         FileAppender<ILoggingEvent> appender = new FileAppender<>();
         appender.setContext(context);
@@ -52,7 +54,7 @@ final class LogSetup {
         appender.openFile(appender.getFile());
     }
 
-    /** A reload changed log_level: it takes effect at once. */
+    /** Sets the level lines must reach to be written; takes effect at once on every thread. */
     static void setLevel(String level) {
         LoggerContext context = (LoggerContext) LoggerFactory.getILoggerFactory();
         context.getLogger(Logger.ROOT_LOGGER_NAME).setLevel(levelOf(level));

@@ -2,20 +2,18 @@ package io.kvproxy.daemon;
 
 import io.kvproxy.config.ConfigException;
 import io.kvproxy.config.ConfigLoader;
-import io.kvproxy.config.PoolSettings;
 import io.kvproxy.config.ProxyConfig;
 import io.kvproxy.config.TwemproxyImport;
-import io.kvproxy.daemon.ExtensionLoader.ExtensionException;
-import io.kvproxy.spi.InvalidSettingException;
 import io.kvproxy.spi.Protocol;
-import io.kvproxy.spi.ProtocolProvider;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.util.ArrayList;
+import java.time.Clock;
 import java.util.List;
+import java.util.Optional;
+import java.util.stream.Collectors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -95,25 +93,31 @@ public final class Main {
         } else if (pool != null) {
             return usage(err, "--pool goes with --import-twemproxy");
         }
+        Instance instance = Instance.of(configFile, home);
         ProxyConfig config;
+        Extensions extensions = new Extensions();
         List<Protocol> protocols;
         try {
-            config = ConfigLoader.load(configFile, home);
-            protocols = loadProtocols(config);
+            config = instance.withDefaults(ConfigLoader.load(configFile, home));
+            protocols = extensions.protocols(config);
         } catch (ConfigException e) {
             err.println("kvproxy: configuration file '" + configFile + "' is invalid:");
             e.problems().forEach(problem -> err.println("  " + problem));
-            return 1;
-        } catch (ExtensionException e) {
-            err.println("kvproxy: configuration file '" + configFile + "' is invalid:");
-            err.println("  " + e.getMessage());
             return 1;
         }
         if (checkOnly) {
             out.println("kvproxy: configuration file '" + configFile + "' syntax is ok");
             return 0;
         }
-        return serve(config, protocols, home, pidFile, out, err);
+        Path startedFile = configFile;
+        // A reloaded file is checked as at start: the loader's checks, then each pool's own protocol keys by
+        // its extension (a jar already loaded is not loaded again, so reloads do not pile up class loaders).
+        Reloader.ConfigSource reloadSource = () -> {
+            ProxyConfig next = instance.withDefaults(ConfigLoader.load(startedFile, home));
+            extensions.protocols(next);
+            return next;
+        };
+        return serve(instance, config, protocols, extensions, reloadSource, pidFile, out, err);
     }
 
     /**
@@ -162,49 +166,21 @@ public final class Main {
         return anyTranslated ? 0 : 1;
     }
 
-    /** Each pool's protocol, made by its extension from the pool's own settings. */
-    private static List<Protocol> loadProtocols(ProxyConfig config) throws ConfigException, ExtensionException {
-        List<Protocol> protocols = new ArrayList<>();
-        List<String> problems = new ArrayList<>();
-        for (PoolSettings pool : config.pools()) {
-            try {
-                protocols.add(loadProtocol(config, pool));
-            } catch (ConfigException e) {
-                problems.addAll(e.problems());
-            }
-        }
-        if (!problems.isEmpty()) {
-            throw new ConfigException(problems);
-        }
-        return protocols;
-    }
-
-    /** One pool's protocol, made by its extension from the pool's own settings. */
-    static Protocol loadProtocol(ProxyConfig config, PoolSettings pool) throws ConfigException, ExtensionException {
-        Path jar = config.proxy().extPath().resolve(pool.jar());
-        ProtocolProvider provider = ExtensionLoader.load(jar, pool.name());
-        try {
-            return provider.create(pool.protocolSettings());
-        } catch (InvalidSettingException e) {
-            throw new ConfigException(List.of(ConfigException.problem(config.file(), config.lineOf(pool.name(), e.key()), pool.name(),
-                    e.key(), e.getMessage())));
-        }
-    }
-
     /**
      * Runs the daemon until it is stopped. Every way out is logged with its reason: a stop signal, a
      * fatal error on any thread, every worker having failed, or an exit the JVM started on its own; the
      * shutdown hook then stops the daemon and removes the pid file.
      */
-    private static int serve(ProxyConfig config, List<Protocol> protocols, Path home, Path pidFile, PrintStream out, PrintStream err) {
+    private static int serve(Instance instance, ProxyConfig config, List<Protocol> protocols, Extensions extensions,
+                             Reloader.ConfigSource reloadSource, Path pidFile, PrintStream out, PrintStream err) {
         try {
             Files.createDirectories(config.proxy().logPath().toAbsolutePath().getParent());
         } catch (IOException e) {
             err.println("kvproxy: cannot create the log directory for " + config.proxy().logPath() + ": " + e.getMessage());
             return 1;
         }
-        LogSetup.toFile(config.proxy().logPath(), config.proxy().logLevel());
-        Daemon daemon = new Daemon(config, protocols, VERSION);
+        LogSetup.toFile(config.proxy().logPath(), config.proxy().logLevel(), instance.name());
+        Daemon daemon = new Daemon(config, protocols, extensions, VERSION);
         try {
             daemon.start();
         } catch (IOException e) {
@@ -214,18 +190,18 @@ public final class Main {
             return 1;
         }
         long pid = ProcessHandle.current().pid();
-        if (pidFile != null) {
-            try {
-                Files.createDirectories(pidFile.getParent());
-                Files.writeString(pidFile, pid + "\n");
-            } catch (IOException e) {
-                err.println("kvproxy: cannot write pid file " + pidFile + ": " + e.getMessage());
-                daemon.stop("cannot write pid file " + pidFile + ": " + e.getMessage());
-                return 1;
-            }
+        Reloader reloader = new Reloader(config, reloadSource, daemon,
+                Optional.ofNullable(pidFile).map(Reloader::statusFileOf), daemon::configLoaded, Clock.systemUTC());
+        try {
+            reloader.start();
+        } catch (IOException e) {
+            err.println("kvproxy: cannot remove the old reload status file beside " + pidFile + ": " + e.getMessage());
+            daemon.stop("cannot remove the old reload status file beside " + pidFile + ": " + e.getMessage());
+            return 1;
         }
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             exiting = true;
+            reloader.stop();
             daemon.stop(exitReason);
             removePidFile(pidFile);
         }, "kvproxy-shutdown"));
@@ -233,11 +209,23 @@ public final class Main {
             log.error("fatal error in thread {}", thread.getName(), e);
             exit("fatal error in thread " + thread.getName() + ": " + e, 1);
         });
+        // The log is reopened first, so that the reload's outcome goes to the new file.
         ProcessSignals.install(List.of(new ProcessSignals.HangupStep("reopen the log file " + config.proxy().logPath(), LogSetup::reopen),
-                        new ProcessSignals.HangupStep("reload " + config.file(), () -> reload(daemon, config.file(), home))),
+                        new ProcessSignals.HangupStep("queue a reload of " + config.file(), reloader::request)),
                 reason -> exit(reason, 0));
+        // Written last: sbin/kvproxy takes the pid file for "started", and may send SIGHUP at once.
+        if (pidFile != null) {
+            try {
+                Files.createDirectories(pidFile.getParent());
+                Files.writeString(pidFile, pid + "\n");
+            } catch (IOException e) {
+                err.println("kvproxy: cannot write pid file " + pidFile + ": " + e.getMessage());
+                exit("cannot write pid file " + pidFile + ": " + e.getMessage(), 1);
+                return -1;
+            }
+        }
         out.println("kvproxy " + VERSION + " pid " + pid + " listening on " + config.pools().stream()
-                .map(pool -> pool.listenAddress() + " (" + pool.name() + ")").collect(java.util.stream.Collectors.joining(", ")));
+                .map(pool -> pool.listenAddress() + " (" + pool.name() + ")").collect(Collectors.joining(", ")));
         out.flush();
         try {
             daemon.awaitTermination();
@@ -247,24 +235,6 @@ public final class Main {
         // The workers end only when stopped, or each after an error it logged.
         exit("every worker stopped after an error (see above)", 1);
         return -1;
-    }
-
-    /** Re-reads the file the daemon started with and applies it; every problem or change is logged. */
-    private static void reload(Daemon daemon, Path file, Path home) {
-        try {
-            ProxyConfig next = ConfigLoader.load(file, home);
-            loadProtocols(next);
-            List<String> changes = daemon.apply(next);
-            if (changes.isEmpty()) {
-                log.warn("reload of {}: applied, nothing changed", file);
-            }
-            changes.forEach(change -> log.warn("reload of {}: {}", file, change));
-        } catch (ConfigException e) {
-            log.error("reload of {} refused, nothing changed:", file);
-            e.problems().forEach(problem -> log.error("  {}", problem));
-        } catch (ExtensionException e) {
-            log.error("reload of {} refused, nothing changed: {}", file, e.getMessage());
-        }
     }
 
     /**

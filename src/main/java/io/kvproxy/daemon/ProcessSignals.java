@@ -10,7 +10,8 @@ import sun.misc.SignalHandler;
 /**
  * The signals an operator sends the daemon, each handled here rather than left to the JVM's default:
  * SIGTERM and SIGINT stop it (through the shutdown hook, which logs why and what was left undone);
- * SIGHUP runs the hangup steps (today: reopen the log file, so that logrotate's move or delete works);
+ * SIGHUP runs the hangup steps (reopen the log file, so that logrotate's move or delete works, then
+ * queue a configuration reload);
  * SIGUSR1 and SIGUSR2 are logged and otherwise ignored — by default the first ends the JVM without a
  * word and the second is the JVM's thread-suspend signal, which crashes it when sent from outside.
  *
@@ -40,7 +41,7 @@ final class ProcessSignals {
     /**
      * Installs the handlers.
      *
-     * @param hangupSteps what SIGHUP does, in order (a configuration reload is one more step)
+     * @param hangupSteps what SIGHUP does, in order
      * @param stop asked to stop the daemon, with the reason
      */
     static void install(List<HangupStep> hangupSteps, Consumer<String> stop) {

@@ -7,6 +7,8 @@ import io.kvproxy.route.Topology;
 import io.kvproxy.spi.ClusterRole;
 import io.kvproxy.spi.Counter;
 import io.kvproxy.spi.ProxyView;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicLongArray;
 import java.util.function.IntSupplier;
@@ -42,6 +44,12 @@ public final class ProxyState implements ProxyView {
     private static final Counter[] COUNTERS = Counter.values();
     private static final int TOTAL_CONNECTIONS_BASE = COUNTERS.length;
     private static final int REJECTED_CONNECTIONS_BASE = COUNTERS.length + 1;
+    /** The configuration in force: replaced whole by the control thread, read by any. */
+    private volatile ConfigLoad configLoad = new ConfigLoad(0, Instant.EPOCH);
+
+    /** The configuration in force: its generation (1 at start, +1 per applied reload) and when it was loaded. */
+    public record ConfigLoad(long generation, Instant loadedAt) {
+    }
 
     /**
      * @param pool the pool's name: {@code stats} and {@code status} report one pool, the one the client
@@ -61,6 +69,11 @@ public final class ProxyState implements ProxyView {
         this.backendConnections = backendConnections;
         this.workerAllocatedBytes = workerAllocatedBytes;
         this.repairBacklog = repairBacklog;
+    }
+
+    /** Records the configuration now in force, for {@code status} and {@code stats}. */
+    public void configLoaded(long generation, Instant loadedAt) {
+        configLoad = new ConfigLoad(generation, loadedAt);
     }
 
     @Override
@@ -133,6 +146,9 @@ public final class ProxyState implements ProxyView {
         report.append("Version [kvproxy ").append(version).append("]\n");
         report.append("Worker threads [").append(settings.get().threadCount()).append("]\n");
         report.append("Pool [").append(pool).append("]\n");
+        ConfigLoad load = configLoad;
+        report.append("Config generation [").append(load.generation()).append("] loaded [")
+                .append(load.loadedAt().truncatedTo(ChronoUnit.SECONDS)).append("]\n");
         for (ClusterRole role : ClusterRole.values()) {
             Cluster cluster = topology.cluster(role);
             if (cluster != null) {
@@ -168,6 +184,9 @@ public final class ProxyState implements ProxyView {
         for (Counter counter : COUNTERS) {
             sink.stat(counter.statName(), Long.toString(total(counter) - resetBase.get(counter.ordinal())));
         }
+        ConfigLoad load = configLoad;
+        sink.stat("kvproxy_config_generation", Long.toString(load.generation()));
+        sink.stat("kvproxy_config_loaded", Long.toString(load.loadedAt().getEpochSecond()));
         sink.stat("kvproxy_repair_pending", Long.toString(repairBacklog.getAsLong()));
         sink.stat("kvproxy_worker_allocated_bytes", Long.toString(workerAllocatedBytes.getAsLong()));
         sink.stat("kvproxy_backend_servers", Integer.toString(topology.listedCount()));

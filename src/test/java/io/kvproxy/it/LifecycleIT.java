@@ -223,7 +223,8 @@ class LifecycleIT {
     }
 
     private static Path config(SbinInstall install) {
-        return install.root().resolve("etc/test.ini");
+        // The default instance's file, whose pid file and output are log/kvproxy.pid and log/kvproxy.out.
+        return install.root().resolve("etc/kvproxy.ini");
     }
 
     private static String log(SbinInstall install) {

@@ -176,17 +176,17 @@ class ReloadIT {
             Generation next = generations.get(g);
             long before = requests.get();
             assertTrue(Await.until(Duration.ofSeconds(10), () -> requests.get() > before + 200), "clients stalled before " + next.what());
-            int reloads = count(proxy.log(), "reload of ");
+            int reloads = outcomes(proxy.log());
             Files.writeString(dir.resolve("kvproxy.ini"), config(next));
             if (!next.invalid() && !next.extra() && applied.extra()) {
                 // From this reload on, the third pool's client is to be answered, then disconnected.
                 removedPool.set(true);
             }
             Signals.send("HUP", proxy.pid());
-            assertTrue(Await.until(Duration.ofSeconds(15), () -> count(proxy.log(), "reload of ") > reloads),
+            assertTrue(Await.until(Duration.ofSeconds(15), () -> outcomes(proxy.log()) > reloads),
                     "reload " + g + " (" + next.what() + ") not answered:\n" + proxy.log());
             if (next.invalid()) {
-                assertTrue(proxy.log().contains("reload of " + dir.resolve("kvproxy.ini") + " refused, nothing changed"), proxy.log());
+                assertTrue(proxy.log().contains("reload " + g + " of " + dir.resolve("kvproxy.ini") + " refused, nothing changed"), proxy.log());
             } else {
                 if (next.extra() && !applied.extra()) {
                     assertTrue(Await.until(Duration.ofSeconds(5), () -> MemcachedServer.accepts(extraPort)), "pool extra not listening");
@@ -210,18 +210,15 @@ class ReloadIT {
         }
         System.out.println("ReloadIT: " + requests.get() + " requests over " + (generations.size() - 1) + " reloads, "
                 + misses.get() + " gets missed a key whose server changed between its set and its get");
-        proxy.log().lines().filter(line -> line.contains("reload of ") || line.contains("left the pool")).limit(60)
+        proxy.log().lines().filter(line -> line.contains("reload ") || line.contains("left the pool")).limit(60)
                 .forEach(line -> System.out.println("ReloadIT log: " + line));
         assertEquals(List.of(), List.copyOf(problems));
         assertTrue(requests.get() > 20 * 200);
     }
 
-    private static int count(String text, String what) {
-        int count = 0;
-        for (int i = text.indexOf(what); i >= 0; i = text.indexOf(what, i + 1)) {
-            count++;
-        }
-        return count;
+    /** Reloads the log says are over, applied or refused. */
+    private static int outcomes(String log) {
+        return (int) log.lines().filter(line -> line.matches(".*reload [0-9]+ of .* (applied|refused).*")).count();
     }
 
     /** Fresh keys written through each pool land on the server its new ring names, and only there. */

@@ -33,8 +33,14 @@ final class SbinInstall {
         return root;
     }
 
+    /** The default instance's pid file (etc/kvproxy.ini). */
     Path pidFile() {
-        return root.resolve("log/kvproxy.pid");
+        return pidFile("kvproxy");
+    }
+
+    /** The pid file of the instance named after its config file ({@code b} for {@code etc/b.ini}). */
+    Path pidFile(String instance) {
+        return root.resolve("log/" + instance + ".pid");
     }
 
     /** Runs {@code sbin/kvproxy args} to completion; exit code and output (stdout and stderr together). */
@@ -50,12 +56,18 @@ final class SbinInstall {
         return new KvproxyProcess.Result(process.exitValue(), text);
     }
 
-    /** The live process the pid file names, if any. */
+    /** The live process the default instance's pid file names, if any. */
     Optional<ProcessHandle> pidFileProcess() throws IOException {
-        if (!Files.exists(pidFile())) {
+        return pidFileProcess("kvproxy");
+    }
+
+    /** The live process the pid file of {@code instance} names, if any. */
+    Optional<ProcessHandle> pidFileProcess(String instance) throws IOException {
+        Path pidFile = pidFile(instance);
+        if (!Files.exists(pidFile)) {
             return Optional.empty();
         }
-        String text = Files.readString(pidFile()).trim();
+        String text = Files.readString(pidFile).trim();
         return text.isEmpty() ? Optional.empty() : ProcessHandle.of(Long.parseLong(text)).filter(ProcessHandle::isAlive);
     }
 

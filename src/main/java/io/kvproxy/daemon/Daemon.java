@@ -424,9 +424,47 @@ public final class Daemon implements ConfigApplier {
         return changes;
     }
 
-    /** Publishes {@code topology} for pool {@code p} on its monitor's thread and waits until every worker adopted it. */
+    /**
+     * Publishes {@code topology} for pool {@code p} on its monitor's thread and waits until every worker
+     * adopted it. Servers it adds are connected first, by every worker: one that some worker could not
+     * connect to within connect_timeout joins the pool out of its ring, as an ejected server does, and
+     * comes in once it answers a probe and every worker is ready for it (the rejoin gate).
+     */
     private void publish(int p, Topology topology) throws ConfigException {
         Pool pool = pools.get(p);
+        List<CompletableFuture<Set<Integer>>> connected = new ArrayList<>();
+        long timeoutNanos = TimeUnit.MILLISECONDS.toNanos(config.proxy().connectTimeoutMillis() + 100);
+        for (Worker worker : workers) {
+            CompletableFuture<Set<Integer>> done = new CompletableFuture<>();
+            worker.connectAhead(p, topology, timeoutNanos, done);
+            connected.add(done);
+        }
+        Set<Integer> everywhere = null;
+        try {
+            for (CompletableFuture<Set<Integer>> done : connected) {
+                Set<Integer> servers = done.get(ADOPT_TIMEOUT_SECONDS, TimeUnit.SECONDS);
+                everywhere = everywhere == null ? new HashSet<>(servers) : everywhere;
+                everywhere.retainAll(servers);
+            }
+        } catch (TimeoutException | ExecutionException e) {
+            throw new ConfigException(List.of("pool " + pool.name() + ": the workers did not connect to the new servers within "
+                    + ADOPT_TIMEOUT_SECONDS + " s (" + e + "); nothing of the pool changed"));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new ConfigException(List.of("interrupted while the workers connected to the new servers"));
+        }
+        Topology current = pool.topology();
+        for (int i = 0; i < topology.serverCount(); i++) {
+            boolean added = topology.contains(i) && !current.contains(i);
+            if (added && (everywhere == null || !everywhere.contains(i))) {
+                topology.health(i).setOnline(false);
+                log.warn("pool {}: server {} added out of the ring: not every worker could connect to it; it comes in"
+                        + " once it answers a probe", pool.name(), topology.health(i).address());
+            } else if (added) {
+                topology.health(i).setOnline(true);
+            }
+        }
+        topology.rebuildRings();
         CompletableFuture<Void> published = new CompletableFuture<>();
         monitors.get(p).execute(() -> {
             pool.publish(topology);

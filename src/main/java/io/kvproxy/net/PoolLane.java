@@ -11,7 +11,9 @@ import io.kvproxy.spi.WorkerTask;
 import io.kvproxy.stats.WorkerCounters;
 import java.net.InetSocketAddress;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -35,6 +37,9 @@ final class PoolLane {
     private BackendConnection[][] byKind;
     /** Connections of servers a reload removed: they finish what is in flight, then close. */
     private final List<BackendConnection> retiring = new ArrayList<>();
+    /** Connections to servers a reload is about to add, by server number and kind, until {@link #adopt} takes them. */
+    private final Map<Integer, BackendConnection[]> ahead = new HashMap<>();
+    private final List<AheadWait> aheadWaits = new ArrayList<>();
     private Topology topology;
     private final WorkerRoute route;
     private final RepairLog repairLog;
@@ -80,11 +85,10 @@ final class PoolLane {
                     grown[i] = null;
                     continue;
                 }
-                if (grown[i] == null) {
-                    InetSocketAddress address = new InetSocketAddress(next.server(i).host(), next.server(i).port());
-                    grown[i] = new BackendConnection(worker, address, next.health(i), pool.protocol().newReplyFramer(kind),
-                            worker.live().recvTimeoutNanos(), worker.live().connectTimeoutNanos(),
-                            worker.live().maxRetryNanos(), context.maxPacketBytes());
+                if (grown[i] == null && ahead.containsKey(i)) {
+                    grown[i] = ahead.get(i)[kind];
+                } else if (grown[i] == null) {
+                    grown[i] = newConnection(next, i, kind);
                     created.add(grown[i]);
                 }
                 listed[n++] = grown[i];
@@ -103,6 +107,66 @@ final class PoolLane {
             backend.applySettings(settings);
         }
         replicator.setAsyncLimit(settings.asyncLimitPerWorker());
+    }
+
+    private BackendConnection newConnection(Topology next, int server, int kind) {
+        InetSocketAddress address = new InetSocketAddress(next.server(server).host(), next.server(server).port());
+        return new BackendConnection(worker, address, next.health(server), pool.protocol().newReplyFramer(kind),
+                worker.live().recvTimeoutNanos(), worker.live().connectTimeoutNanos(), worker.live().maxRetryNanos(),
+                context.maxPacketBytes());
+    }
+
+    /**
+     * Before a reload's topology is published: connects every kind of connection to each server {@code
+     * next} adds, so that the server is put in the ring only once it can take requests. {@code done} gets
+     * the servers this worker connected to, once each is connected or has failed to, or at {@code
+     * deadlineNanos}; {@link #adopt} then takes these connections.
+     */
+    void connectAhead(Topology next, long now, long deadlineNanos, CompletableFuture<java.util.Set<Integer>> done) {
+        for (int i = 0; i < next.serverCount(); i++) {
+            boolean held = i < byKind[0].length && byKind[0][i] != null;
+            if (!next.contains(i) || held || ahead.containsKey(i)) {
+                continue;
+            }
+            BackendConnection[] connections = new BackendConnection[byKind.length];
+            for (int kind = 0; kind < connections.length; kind++) {
+                connections[kind] = newConnection(next, i, kind);
+                connections[kind].connect(now);
+            }
+            ahead.put(i, connections);
+        }
+        aheadWaits.add(new AheadWait(deadlineNanos, done));
+        checkAhead(now);
+    }
+
+    /** Completes the waits of {@link #connectAhead} that can be. */
+    private void checkAhead(long now) {
+        if (aheadWaits.isEmpty()) {
+            return;
+        }
+        boolean settled = true;
+        java.util.Set<Integer> connected = new java.util.HashSet<>();
+        for (Map.Entry<Integer, BackendConnection[]> server : ahead.entrySet()) {
+            boolean all = true;
+            for (BackendConnection connection : server.getValue()) {
+                settled &= connection.state() != BackendConnection.State.CONNECTING;
+                all &= connection.state() == BackendConnection.State.CONNECTED;
+            }
+            if (all) {
+                connected.add(server.getKey());
+            }
+        }
+        for (int w = aheadWaits.size() - 1; w >= 0; w--) {
+            AheadWait wait = aheadWaits.get(w);
+            if (settled || now - wait.deadlineNanos() >= 0) {
+                wait.done().complete(connected);
+                aheadWaits.remove(w);
+            }
+        }
+    }
+
+    /** One reload waiting for {@link #connectAhead}. */
+    private record AheadWait(long deadlineNanos, CompletableFuture<java.util.Set<Integer>> done) {
     }
 
     /** Whether server {@code server} is listed now and in its rings. */
@@ -144,6 +208,15 @@ final class PoolLane {
         route.adopt(next, nextByKind);
         replicator.adopt(next.cluster(ClusterRole.BACKUP));
         repairs.adopt(next.cluster(ClusterRole.BACKUP));
+        // Connected ahead for a topology that is not this one (a later reload came first): not needed.
+        for (BackendConnection[] unused : ahead.values()) {
+            for (BackendConnection connection : unused) {
+                if (!java.util.Arrays.asList(nextBackends).contains(connection)) {
+                    connection.close();
+                }
+            }
+        }
+        ahead.clear();
         for (BackendConnection backend : created) {
             backend.connect(now);
         }
@@ -190,6 +263,12 @@ final class PoolLane {
      * background work (not while the worker stops), rejoins waiting.
      */
     void runTimers(long now, boolean stopping) {
+        for (BackendConnection[] connections : ahead.values()) {
+            for (BackendConnection connection : connections) {
+                runTimer(connection, now);
+            }
+        }
+        checkAhead(now);
         for (int i = retiring.size() - 1; i >= 0; i--) {
             BackendConnection backend = retiring.get(i);
             runTimer(backend, now);
@@ -240,6 +319,9 @@ final class PoolLane {
 
     /** The earliest of {@code deadline} and when this lane next has something to do. */
     long nextDeadline(long deadline, long now, boolean stopping) {
+        if (!aheadWaits.isEmpty()) {
+            deadline = Math.min(deadline, now + Worker.REJOIN_POLL_NANOS);
+        }
         for (BackendConnection backend : backends) {
             long next = backend.nextDeadline();
             if (next - deadline < 0) {
@@ -282,6 +364,16 @@ final class PoolLane {
             backend.close();
         }
         retiring.clear();
+        for (BackendConnection[] connections : ahead.values()) {
+            for (BackendConnection connection : connections) {
+                connection.close();
+            }
+        }
+        ahead.clear();
+        for (AheadWait wait : aheadWaits) {
+            wait.done().complete(java.util.Set.of());
+        }
+        aheadWaits.clear();
         return replicasGivenUp;
     }
 

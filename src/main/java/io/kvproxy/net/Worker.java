@@ -627,6 +627,14 @@ public final class Worker implements Runnable {
         return false;
     }
 
+    /** See {@link PoolLane#connectAhead}: before a reload's topology of pool {@code pool} is published. */
+    public void connectAhead(int pool, Topology next, long timeoutNanos, CompletableFuture<java.util.Set<Integer>> done) {
+        execute(() -> {
+            long now = nanoTime();
+            lanes[pool].connectAhead(next, now, now + timeoutNanos, done);
+        });
+    }
+
     /**
      * A reload gave pool {@code pool} a new topology: this worker's lane for it adopts it ({@link
      * PoolLane#adopt}), and {@code done} completes on this worker's thread once it has.

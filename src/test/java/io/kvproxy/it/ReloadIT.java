@@ -216,6 +216,44 @@ class ReloadIT {
         assertTrue(requests.get() > 20 * 200);
     }
 
+    /**
+     * A server is put in the ring only once every worker is connected to it: one added while it is down
+     * joins out of the ring (its keys stay on the servers that have them) and comes in once it answers a
+     * probe, as an ejected server does.
+     */
+    @Test
+    void aServerAddedWhileDownJoinsOutOfTheRingAndComesInOnceItAnswers() throws Exception {
+        servers.add(MemcachedServer.start());
+        int downPort = MemcachedServer.freePort();
+        port = MemcachedServer.freePort();
+        sessionsPort = MemcachedServer.freePort();
+        Path file = dir.resolve("kvproxy.ini");
+        String one = "[memcached]\nextension = memcached.jar\nhosts = front\n\n[front]\n" + servers.get(0).address() + " = \"a:100\"\n";
+        proxy = KvproxyProcess.start(dir, port, KvproxyProcess.config(port, dir, "recv_timeout = 2000\nconnect_timeout = 300\nfailover_interval = 1", one));
+        Files.writeString(file, KvproxyProcess.config(port, dir, "recv_timeout = 2000\nconnect_timeout = 300\nfailover_interval = 1",
+                one + "127.0.0.1:" + downPort + " = \"b:100\"\n"));
+        Signals.send("HUP", proxy.pid());
+        assertTrue(Await.until(Duration.ofSeconds(10), () -> outcomes(proxy.log()) == 1), proxy.log());
+        assertTrue(proxy.log().contains("server 127.0.0.1:" + downPort + " added out of the ring"), proxy.log());
+        try (RawClient c = new RawClient(port)) {
+            for (int i = 0; i < 100; i++) {
+                assertEquals("STORED\r\n", c.call("set down" + i + " 0 0 1\r\nx\r\n", "\r\n"), "a key of the down server failed");
+            }
+        }
+        servers.add(MemcachedServer.start(downPort));
+        assertTrue(Await.until(Duration.ofSeconds(15), () -> proxy.log().contains("server 127.0.0.1:" + downPort + " rejoined")), proxy.log());
+        List<Member> both = List.of(m(0, "a", 100), m(1, "b", 100));
+        Ring ring = ring(both, HashFunction.MD5);
+        try (RawClient c = new RawClient(port)) {
+            for (int i = 0; i < 50; i++) {
+                String key = "after" + i;
+                assertEquals("STORED\r\n", c.call("set " + key + " 0 0 1\r\ny\r\n", "\r\n"));
+                int owner = ring.serverFor(key.getBytes(StandardCharsets.US_ASCII));
+                assertTrue(holds(servers.get(owner), key), key + " is not on " + both.get(owner));
+            }
+        }
+    }
+
     /** Reloads the log says are over, applied or refused. */
     private static int outcomes(String log) {
         return (int) log.lines().filter(line -> line.matches(".*reload [0-9]+ of .* (applied|refused).*")).count();

@@ -28,6 +28,7 @@ public final class TextReplyFramer implements ReplyFramer {
     private static final int MAX_REPLY_LINE = 8192;
     private static final byte[] END = {'E', 'N', 'D'};
     private static final byte[] VALUE = {'V', 'A', 'L', 'U', 'E', ' '};
+    private static final byte[] META_VALUE = {'V', 'A', ' '};
 
     private State state = State.FIRST_LINE;
     /** Length of the VALUE block at the read index, line and data, once its line is parsed; 0 before. */
@@ -41,8 +42,7 @@ public final class TextReplyFramer implements ReplyFramer {
         }
         int base = in.readIndex();
         if (!receiver.expectsValues()) {
-            int lineEnd = lineEnd(in, base);
-            return lineEnd < 0 ? 0 : replyEnds(lineEnd - base);
+            return receiver.expectsMetaValue() ? frameMeta(in, base) : frameLine(in, base);
         }
         if (blockLength == 0) {
             int lineEnd = lineEnd(in, base);
@@ -79,6 +79,39 @@ public final class TextReplyFramer implements ReplyFramer {
         return length;
     }
 
+    private int frameLine(Buffer in, int base) throws MalformedReplyException {
+        int lineEnd = lineEnd(in, base);
+        return lineEnd < 0 ? 0 : replyEnds(lineEnd - base);
+    }
+
+    /** A meta reply, whole: its line, and after {@code VA <size>} the data block and its CRLF. */
+    private int frameMeta(Buffer in, int base) throws MalformedReplyException {
+        if (blockLength == 0) {
+            int lineEnd = lineEnd(in, base);
+            if (lineEnd < 0) {
+                return 0;
+            }
+            if (!in.regionEquals(base, META_VALUE)) {
+                return replyEnds(lineEnd - base);
+            }
+            int lineLength = lineEnd - base - (in.get(lineEnd - 2) == '\r' ? 2 : 1);
+            long length = lineEnd - base + tokenNumber(in, base, base + lineLength, 1) + 2;
+            if (length > in.maxCapacity()) {
+                throw new MalformedReplyException("VA of " + length + " bytes is larger than max_packet");
+            }
+            blockLength = length;
+        }
+        if (in.readable() < blockLength) {
+            return 0;
+        }
+        int length = (int) blockLength;
+        blockLength = 0;
+        if (in.get(base + length - 2) != '\r' || in.get(base + length - 1) != '\n') {
+            throw new MalformedReplyException("VA block not ended by CRLF");
+        }
+        return replyEnds(length);
+    }
+
     @Override
     public boolean endsReply() {
         return endsReply;
@@ -112,6 +145,11 @@ public final class TextReplyFramer implements ReplyFramer {
 
     /** The bytes field (fourth token) of {@code VALUE <key> <flags> <bytes> [<cas>]}. */
     private static long valueLength(Buffer in, int start, int end) throws MalformedReplyException {
+        return tokenNumber(in, start, end, 3);
+    }
+
+    /** The decimal number in token {@code wanted} (0: the first) of the line {@code [start, end)}. */
+    private static long tokenNumber(Buffer in, int start, int end, int wanted) throws MalformedReplyException {
         int token = 0;
         int i = start;
         while (i < end) {
@@ -121,7 +159,7 @@ public final class TextReplyFramer implements ReplyFramer {
             if (i == end) {
                 break;
             }
-            if (token == 3) {
+            if (token == wanted) {
                 long value = 0;
                 int digits = 0;
                 while (i < end && in.get(i) != ' ') {

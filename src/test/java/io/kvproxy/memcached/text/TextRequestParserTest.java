@@ -64,14 +64,17 @@ class TextRequestParserTest {
         if (request.noreply) {
             text.append(" [noreply]");
         }
-        if (request.command.isStorage()) {
+        if (request.command.isMetaKeyed()) {
+            text.append(MetaRequestParserTest.flagsOf(request));
+        }
+        if (request.command.isStorage() || request.command == TextCommand.MS) {
             text.append(" <").append(in.toString(in.readIndex() + request.dataStart, request.dataLength)).append('>');
         }
         return text.toString();
     }
 
     /** The outcomes of {@code stream} whole, after checking every single split and a split at every byte. */
-    private static List<String> parseEverySplit(String stream) {
+    static List<String> parseEverySplit(String stream) {
         byte[] bytes = stream.getBytes(StandardCharsets.ISO_8859_1);
         List<String> whole = parse(bytes);
         for (int cut = 1; cut < bytes.length; cut++) {

@@ -208,7 +208,6 @@ final class MetaCommands {
         switch (command) {
             case MS -> {
                 replica = startReplica(pending, false, sync, MS, in, base);
-                replica.put(SPACE).put(in, base + request.tokenStart[2], request.tokenLength[2]);
                 copyToken(replica, in, base, meta.clientFlagsToken);
                 copyToken(replica, in, base, meta.ttlToken);
                 byte mode = meta.mode(request, in);
@@ -251,7 +250,8 @@ final class MetaCommands {
     }
 
     /**
-     * Starts the replica request: {@code word}, the key as the client sent it and its b flag. A decoded key
+     * Starts the replica request: {@code word}, the key as the client sent it, for ms its data length (the
+     * token memcached reads before any flag), and the key's b flag. A decoded key
      * is put ahead of the request and skipped once the request is whole (it then lies before the buffer's
      * read index, where a write could compact it away: none follows), so that the replica is routed on
      * the backup ring by the bytes memcached stores.
@@ -267,6 +267,9 @@ final class MetaCommands {
             pending.replicaKey(replica.writeIndex(), keyLength);
         }
         replica.put(in, base + request.tokenStart[1], request.tokenLength[1]);
+        if (word == MS) {
+            replica.put(SPACE).put(in, base + request.tokenStart[2], request.tokenLength[2]);
+        }
         if (request.meta.base64Key) {
             replica.put(BASE64_FLAG);
         }

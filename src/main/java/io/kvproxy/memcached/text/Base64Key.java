@@ -6,8 +6,8 @@ import io.kvproxy.spi.Buffer;
  * Keys of the meta protocol's {@code b} flag: base64 on the wire, stored by memcached as the decoded
  * bytes. The proxy routes such a key on its decoded bytes, so {@code mg Zm9v b} lands where {@code mg foo}
  * does, and writes a key that text cannot carry (a space, a control byte) as base64 again when it must
- * name it in a request of its own (a repair's delete). Standard alphabet, padded, read as memcached reads
- * it (a group of four at a time; the key ends at the first padding); no allocation.
+ * name it in a request of its own (a repair's delete). Standard alphabet, padded, read exactly as
+ * memcached reads it, so that the proxy routes on the bytes the server stores; no allocation.
  */
 final class Base64Key {
 
@@ -20,33 +20,47 @@ final class Base64Key {
         for (int i = 0; i < ALPHABET.length; i++) {
             VALUES[ALPHABET[i]] = (byte) i;
         }
+        // Padding decodes as a zero digit: memcached counts it with the alphabet.
+        VALUES['='] = 0;
     }
 
     private Base64Key() {
     }
 
     /**
-     * Appends the bytes that {@code [offset, offset + length)} of {@code in} encodes to {@code out};
-     * returns their count, or -1 (nothing appended) when it is not padded base64.
+     * Appends the bytes that {@code [offset, offset + length)} of {@code in} encodes to {@code out}, read as
+     * memcached's decoder reads them: characters outside the alphabet are skipped, {@code =} counts as a
+     * zero digit, the characters that count must make groups of four, and the key ends with the first
+     * group that holds padding (one or two {@code =}; more is an error). Returns the count of bytes
+     * appended, or -1 (nothing appended) when memcached would answer that it cannot decode the key.
      */
     static int decode(Buffer in, int offset, int length, Buffer out) {
-        if (length == 0 || length % 4 != 0) {
+        int counted = 0;
+        for (int i = 0; i < length; i++) {
+            counted += value(in.get(offset + i)) >= 0 ? 1 : 0;
+        }
+        if (counted == 0 || counted % 4 != 0) {
             return -1;
         }
         int start = out.writeIndex();
-        for (int i = 0; i < length; i += 4) {
-            int a = value(in.get(offset + i));
-            int b = value(in.get(offset + i + 1));
-            byte third = in.get(offset + i + 2);
-            byte fourth = in.get(offset + i + 3);
-            int padding = fourth != '=' ? 0 : third == '=' ? 2 : 1;
-            int c = padding == 2 ? 0 : value(third);
-            int d = padding >= 1 ? 0 : value(fourth);
-            if (a < 0 || b < 0 || c < 0 || d < 0) {
+        int bits = 0;
+        int digits = 0;
+        int padding = 0;
+        for (int i = 0; i < length; i++) {
+            byte character = in.get(offset + i);
+            int value = value(character);
+            if (value < 0) {
+                continue;
+            }
+            padding += character == '=' ? 1 : 0;
+            bits = bits << 6 | value;
+            if (++digits < 4) {
+                continue;
+            }
+            if (padding > 2) {
                 out.truncate(start);
                 return -1;
             }
-            int bits = a << 18 | b << 12 | c << 6 | d;
             out.put((byte) (bits >> 16));
             if (padding < 2) {
                 out.put((byte) (bits >> 8));
@@ -54,9 +68,10 @@ final class Base64Key {
             if (padding < 1) {
                 out.put((byte) bits);
             } else {
-                // As memcached's decoder: the key ends at its padding, whatever follows.
                 break;
             }
+            bits = 0;
+            digits = 0;
         }
         return out.writeIndex() - start;
     }

@@ -52,6 +52,41 @@ final class MetaRequestParser {
         return null;
     }
 
+    /**
+     * The data length of an ms line (token 2), read as memcached's safe_strtol reads it: strtol skips
+     * leading white space and stops at the first byte that is not a digit, which must then be white space
+     * (a {@code \r} inside the line, say) or the token's end. Returns -1 when that is not a number, and
+     * lengths beyond the 32 bits memcached keeps as they are (the caller refuses those whole).
+     */
+    static long dataLength(Buffer in, TextRequest request) {
+        int i = in.readIndex() + request.tokenStart[2];
+        int end = i + request.tokenLength[2];
+        while (i < end && isSpace(in.get(i))) {
+            i++;
+        }
+        boolean negative = i < end && in.get(i) == '-';
+        if (i < end && (in.get(i) == '-' || in.get(i) == '+')) {
+            i++;
+        }
+        long value = 0;
+        int digits = 0;
+        for (; i < end && in.get(i) >= '0' && in.get(i) <= '9'; i++, digits++) {
+            if (value > (Long.MAX_VALUE - 9) / 10) {
+                return -1;
+            }
+            value = value * 10 + in.get(i) - '0';
+        }
+        if (digits == 0 || (i < end && !isSpace(in.get(i)))) {
+            return -1;
+        }
+        return negative && value > 0 ? -2 : value;
+    }
+
+    /** C's isspace, less the space itself, which never lies inside a token. */
+    private static boolean isSpace(byte b) {
+        return b == '\t' || b == '\n' || b == 0x0b || b == '\f' || b == '\r';
+    }
+
     /** The flags of a line whose first flag is token {@code first}; only a flag's first use counts. */
     static void readFlags(Buffer in, TextRequest request, int first) {
         MetaRequest meta = request.meta;

@@ -219,10 +219,10 @@ final class TextRequestParser {
         if (refused != null) {
             return refused;
         }
-        if (!parseSigned64(in, request, 2)) {
+        long bytes = MetaRequestParser.dataLength(in, request);
+        if (bytes == -1) {
             return fail(request, BAD_FORMAT, request.length, false);
         }
-        long bytes = number;
         MetaRequestParser.readFlags(in, request, 3);
         // memcached drops the old value of a key whose value it cannot take, in every mode of ms.
         return dataBlock(in, request, bytes, true);

@@ -67,6 +67,10 @@ class MetaRequestParserTest {
         // sends it whole (memcached took "hixx" for the block and then its CRLF for an empty line).
         assertOutcomes("ms k 2 Mz\r\nhixx\r\nms k 1\r\nab\r\nmn\r\n", "MS k 2 Mz { M@3 } <hi>", "ERROR", "MS k 1 { } <a>", "ERROR", "MN");
         assertOutcomes("ms k +1\r\nx\r\nms k 01\r\ny\r\n", "MS k +1 { } <x>", "MS k 01 { } <y>");
+        // The length as strtol reads it: white space before it, and after it anything behind white space.
+        assertOutcomes("ms k \t2\r\nhi\r\nms k 2\tx\r\nhi\r\nms k 0\r MP\r\n\r\nms k 2\r\r\nhi\r\nms k -0\r\n\r\n",
+                "MS k \t2 { } <hi>", "MS k 2\tx { } <hi>", "MS k 0\r MP { M@3 } <>", "MS k 2\r { } <hi>", "MS k -0 { } <>");
+        assertOutcomes("ms k 2x\r\nhi\r\nms k \t\r\n", TextRequestParser.BAD_FORMAT, "ERROR", TextRequestParser.BAD_FORMAT);
     }
 
     @Test

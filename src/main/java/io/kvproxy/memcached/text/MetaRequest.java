@@ -1,11 +1,15 @@
 package io.kvproxy.memcached.text;
 
+import io.kvproxy.spi.Buffer;
+
 /**
  * What the proxy needs of a meta request's flags ({@code mg ms md ma me}): how to route it, what the
  * client must not see (quiet mode), and which tokens its replica to the backup keeps. Token indices are
  * into the owning {@link TextRequest}'s tokens; -1 when the flag is absent. Every other check of the flags
  * (duplicates, unknown letters, bad numbers, opaque length) is the backend's, whose error the client gets
  * byte for byte: the proxy forwards the line, so it can never judge a flag differently from memcached.
+ *
+ * <p>Owned by its {@link TextRequest} (one per connection, reset for every request); not thread-safe.
  */
 final class MetaRequest {
 
@@ -48,7 +52,7 @@ final class MetaRequest {
     }
 
     /** The mode letter of {@code M<mode>}, or 0 without one. */
-    byte mode(TextRequest request, io.kvproxy.spi.Buffer in) {
+    byte mode(TextRequest request, Buffer in) {
         return modeToken < 0 || request.tokenLength[modeToken] < 2 ? 0 : in.get(in.readIndex() + request.tokenStart[modeToken] + 1);
     }
 

@@ -354,6 +354,11 @@ class ReplicationIT {
         }
     }
 
+    /** The size an {@code me} reply gives. */
+    private static int sizeOf(String debugReply) {
+        return Integer.parseInt(debugReply.substring(debugReply.indexOf("size=") + 5).trim());
+    }
+
     @Test
     void readsGoToTheReadClusterAndFlushReachesBothClusters() throws Exception {
         int port = MemcachedServer.freePort();
@@ -367,6 +372,15 @@ class ReplicationIT {
             assertEquals("STORED\r\n", c.call("set rd:a 0 0 6\r\nmaster\r\n", "\r\n"));
             assertEquals("VALUE rd:a 0 4\r\nread\r\nEND\r\n", c.call("get rd:a\r\n", "END\r\n"));
             assertTrue(c.call("gets rd:a\r\n", "END\r\n").startsWith("VALUE rd:a 0 6 "));
+            // Meta: an mg that changes nothing reads the read cluster; with c (a CAS) or T (a touch) the master.
+            assertEquals("VA 4\r\nread\r\n", c.call("mg rd:a v\r\n", "\r\nread\r\n"));
+            assertEquals("VA 4 s4\r\nread\r\n", c.call("mg cmQ6YQ== b v s\r\n", "\r\nread\r\n"));
+            assertTrue(c.call("mg rd:a v c\r\n", "\r\nmaster\r\n").startsWith("VA 6 c"));
+            assertEquals("VA 6\r\nmaster\r\n", c.call("mg rd:a v T100\r\n", "\r\nmaster\r\n"));
+            // me tells of the master's item, not of the read server's copy (a value 2 bytes shorter).
+            String viaProxy = c.call("me rd:a\r\n", "\r\n");
+            String onRead = direct.call("me rd:a\r\n", "\r\n");
+            assertEquals(sizeOf(onRead) + 2, sizeOf(viaProxy), viaProxy + " / " + onRead);
             assertTrue(Await.until(Duration.ofSeconds(5), () -> {
                 try {
                     return "master".equals(valueOn(backup, "rd:a"));

@@ -51,11 +51,6 @@ enum TextCommand {
         return this == SET || this == ADD || this == REPLACE || this == APPEND || this == PREPEND || this == CAS;
     }
 
-    /** The meta commands that carry a key. */
-    boolean isMetaKeyed() {
-        return this == MG || this == MS || this == MD || this == MA || this == ME;
-    }
-
     /** Looks up the command word at absolute {@code [offset, offset + length)}; null when unknown. */
     static TextCommand lookup(Buffer bytes, int offset, int length) {
         for (TextCommand command : NAMED) {

@@ -18,6 +18,9 @@ import org.junit.jupiter.api.Timeout;
 class TextRequestParserTest {
 
     private static final int MAX_PACKET = 1024;
+    /** The meta commands with a key, whose flags the outcome line shows. */
+    private static final java.util.Set<TextCommand> META_KEYED =
+            java.util.EnumSet.of(TextCommand.MG, TextCommand.MS, TextCommand.MD, TextCommand.MA, TextCommand.ME);
 
     /** Parses {@code stream} delivered in chunks cut at {@code cuts}; describes every outcome. */
     private static List<String> parse(byte[] stream, int... cuts) {
@@ -64,7 +67,7 @@ class TextRequestParserTest {
         if (request.noreply) {
             text.append(" [noreply]");
         }
-        if (request.command.isMetaKeyed()) {
+        if (META_KEYED.contains(request.command)) {
             text.append(MetaRequestParserTest.flagsOf(request));
         }
         if (request.command.isStorage() || request.command == TextCommand.MS) {

@@ -152,7 +152,9 @@ class MetaProtocolIT {
                 "ms ms:r 2 MR\r\nrr\r\n", "ms ms:a 2 MR\r\nrr\r\n", "ms ms:a 2 MS\r\nss\r\n", "mg ms:a v\r\n",
                 "ms ms:none 2 MA\r\naa\r\n", "ms ms:a 2 MA C1\r\naa\r\n", "ms ms:a 0\r\n\r\n", "mg ms:a v s\r\n",
                 "ms ms:a 2 Mx\r\nxx\r\n", "ms ms:a 2 q q\r\nxx\r\n", "ms ms:a 2 q Pa La\r\nxx\r\n", "ms ms:a 2 q ME Pa La\r\nxx\r\n",
-                "ms ms:big 1500000\r\n" + "x".repeat(1_500_000) + "\r\n", "mg ms:big v\r\n");
+                // Too large: refused, read past, and the old value is gone, whatever the mode, plain key or base64.
+                "ms ms:big 3\r\nold\r\n", "ms ms:big 1500000\r\n" + "x".repeat(1_500_000) + "\r\n", "mg ms:big v\r\n",
+                "ms ms:big2 3\r\nold\r\n", "ms bXM6YmlnMg== 1500000 b MA q\r\n" + "x".repeat(1_500_000) + "\r\n", "mg ms:big2 v\r\n");
     }
 
     @Test

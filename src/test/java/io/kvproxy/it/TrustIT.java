@@ -319,6 +319,44 @@ class TrustIT {
         assertEquals(0, stat("repair_pending"));
     }
 
+    /**
+     * A meta reply that comes after its request timed out is thrown away whole, its data block included,
+     * though the request's pooled state has since served a classic one: the requests behind it get their
+     * own replies.
+     */
+    @Test
+    void aLateMetaValueIsNeverTakenForTheNextRequestsReply() throws Exception {
+        start(1, 0, "recv_timeout = 200\nfailover_threshold = 1000");
+        MemcachedServer server = master.get(0);
+        try (RawClient c = new RawClient(proxy.port())) {
+            assertEquals("HD\r\n", c.call("ms late:a 5\r\nhello\r\n", "\r\n"));
+            signal("STOP", server.pid());
+            String timeout = "SERVER_ERROR backend timeout\r\n";
+            assertEquals(timeout, c.call("mg late:a v\r\n", "\r\n"));
+            assertEquals(timeout, c.call("set late:b 0 0 1\r\nb\r\n", "\r\n"));
+            signal("CONT", server.pid());
+            // The server answers both late (VA 5 and hello, then STORED) unless the proxy gave up on the
+            // connection; either way none of it may reach the requests that follow.
+            List<String> seen = new ArrayList<>();
+            assertTrue(Await.until(Duration.ofSeconds(10), () -> {
+                try {
+                    String reply = c.call("mg late:a v\r\n", "\r\n");
+                    reply += reply.equals("VA 5\r\n") ? c.readExactly(7) : "";
+                    seen.add(reply);
+                    return reply.equals("VA 5\r\nhello\r\n");
+                } catch (Exception e) {
+                    return false;
+                }
+            }), "late:a never read back: " + seen);
+            for (String line : seen.subList(0, seen.size() - 1)) {
+                assertTrue(line.startsWith("SERVER_ERROR "), "a reply that belongs to another request: " + seen);
+            }
+            assertEquals("STORED\r\n", c.call("set late:c 0 0 1\r\nc\r\n", "\r\n"));
+            assertEquals("VA 1\r\nc\r\n", c.call("mg late:c v\r\n", "c\r\n"));
+        }
+        assertFalse(proxy.log().contains("unexpected data from server") || proxy.log().contains("unparseable"), proxy.log());
+    }
+
     @Test
     void aBackupServersOutageLeavesNoStaleOrScatteredReplicas() throws Exception {
         start(2, 2, "recv_timeout = 200\nfailover_threshold = 2\nfailover_interval = 1");

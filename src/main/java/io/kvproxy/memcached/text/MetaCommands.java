@@ -163,7 +163,7 @@ final class MetaCommands {
         PendingCommand pending = session.enqueue(Kind.FORWARD);
         pending.silent = unlink;
         pending.quietMeta = meta.quiet && !unlink ? command : null;
-        backend.enqueue(pending.addMetaPart(backend));
+        backend.enqueue(pending.addPart(backend, false));
         if (write && keyValid && replicator.enabled()) {
             buildReplica(pending, command, in, base);
         }

@@ -107,16 +107,9 @@ final class PendingCommand implements ReplyQueue.Entry, ReplicaReceiver.SyncWait
             part = new Part(this);
             parts[partCount] = part;
         }
-        part.reset(partCount, backend, expectsValues, false);
+        part.reset(partCount, backend, expectsValues);
         partCount++;
         partsPending++;
-        return part;
-    }
-
-    /** The one backend request of a meta command, whose reply may carry a data block ({@code VA}). */
-    Part addMetaPart(Backend backend) {
-        Part part = addPart(backend, false);
-        part.metaValue = true;
         return part;
     }
 
@@ -387,7 +380,6 @@ final class PendingCommand implements ReplyQueue.Entry, ReplicaReceiver.SyncWait
         int index;
         Backend backend;
         boolean expectsValues;
-        boolean metaValue;
         boolean failed;
         BackendFailure failure;
 
@@ -395,11 +387,10 @@ final class PendingCommand implements ReplyQueue.Entry, ReplicaReceiver.SyncWait
             this.owner = owner;
         }
 
-        void reset(int index, Backend backend, boolean expectsValues, boolean metaValue) {
+        void reset(int index, Backend backend, boolean expectsValues) {
             this.index = index;
             this.backend = backend;
             this.expectsValues = expectsValues;
-            this.metaValue = metaValue;
             failed = false;
             failure = null;
         }
@@ -407,11 +398,6 @@ final class PendingCommand implements ReplyQueue.Entry, ReplicaReceiver.SyncWait
         @Override
         public boolean expectsValues() {
             return expectsValues;
-        }
-
-        @Override
-        public boolean expectsMetaValue() {
-            return metaValue;
         }
 
         @Override

@@ -42,7 +42,7 @@ public final class TextReplyFramer implements ReplyFramer {
         }
         int base = in.readIndex();
         if (!receiver.expectsValues()) {
-            return receiver.expectsMetaValue() ? frameMeta(in, base) : frameLine(in, base);
+            return frameOneReply(in, base);
         }
         if (blockLength == 0) {
             int lineEnd = lineEnd(in, base);
@@ -79,13 +79,14 @@ public final class TextReplyFramer implements ReplyFramer {
         return length;
     }
 
-    private int frameLine(Buffer in, int base) throws MalformedReplyException {
-        int lineEnd = lineEnd(in, base);
-        return lineEnd < 0 ? 0 : replyEnds(lineEnd - base);
-    }
-
-    /** A meta reply, whole: its line, and after {@code VA <size>} the data block and its CRLF. */
-    private int frameMeta(Buffer in, int base) throws MalformedReplyException {
+    /**
+     * A reply that is not a retrieval's, whole: one line, and after a meta {@code VA <size>} line its data
+     * block and CRLF. Every such receiver is framed so, meta or not (no other one-line reply starts with
+     * {@code VA }): the receiver at the head may be an abandoned one, timed out, whose pooled object a
+     * newer request of another kind has taken over, and its late reply must still be taken whole, never
+     * split over the requests behind it.
+     */
+    private int frameOneReply(Buffer in, int base) throws MalformedReplyException {
         if (blockLength == 0) {
             int lineEnd = lineEnd(in, base);
             if (lineEnd < 0) {

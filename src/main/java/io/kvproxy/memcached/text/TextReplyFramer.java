@@ -33,6 +33,8 @@ public final class TextReplyFramer implements ReplyFramer {
     private State state = State.FIRST_LINE;
     /** Length of the VALUE block at the read index, line and data, once its line is parsed; 0 before. */
     private long blockLength;
+    /** Length of the meta VA reply at the read index, line and data block, once its line is parsed; 0 before. */
+    private long metaLength;
     private boolean endsReply = true;
 
     @Override
@@ -41,7 +43,10 @@ public final class TextReplyFramer implements ReplyFramer {
             throw new IllegalStateException("text framer given " + expected.getClass().getName());
         }
         int base = in.readIndex();
-        if (!receiver.expectsValues()) {
+        // A VALUE reply where one line is expected is a late retrieval's, its receiver since taken over by
+        // a request of another kind: it is framed as the retrieval it is (its parts go nowhere), never
+        // line by line into the requests behind it.
+        if (!receiver.expectsValues() && state == State.FIRST_LINE && blockLength == 0 && !in.regionEquals(base, VALUE)) {
             return frameOneReply(in, base);
         }
         if (blockLength == 0) {
@@ -87,7 +92,7 @@ public final class TextReplyFramer implements ReplyFramer {
      * split over the requests behind it.
      */
     private int frameOneReply(Buffer in, int base) throws MalformedReplyException {
-        if (blockLength == 0) {
+        if (metaLength == 0) {
             int lineEnd = lineEnd(in, base);
             if (lineEnd < 0) {
                 return 0;
@@ -100,13 +105,13 @@ public final class TextReplyFramer implements ReplyFramer {
             if (length > in.maxCapacity()) {
                 throw new MalformedReplyException("VA of " + length + " bytes is larger than max_packet");
             }
-            blockLength = length;
+            metaLength = length;
         }
-        if (in.readable() < blockLength) {
+        if (in.readable() < metaLength) {
             return 0;
         }
-        int length = (int) blockLength;
-        blockLength = 0;
+        int length = (int) metaLength;
+        metaLength = 0;
         if (in.get(base + length - 2) != '\r' || in.get(base + length - 1) != '\n') {
             throw new MalformedReplyException("VA block not ended by CRLF");
         }
@@ -122,6 +127,7 @@ public final class TextReplyFramer implements ReplyFramer {
     public void reset() {
         state = State.FIRST_LINE;
         blockLength = 0;
+        metaLength = 0;
         endsReply = true;
     }
 

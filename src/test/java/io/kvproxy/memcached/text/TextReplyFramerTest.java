@@ -152,6 +152,17 @@ class TextReplyFramerTest {
         assertThrows(MalformedReplyException.class, () -> frame("VA 1\r\nx\r\n", List.of(new Receiver(true)), 0));
     }
 
+    /**
+     * A late retrieval's reply whose receiver now serves a one-line request (pooled, reused after the
+     * timeout) is still framed as a retrieval, so the replies behind it keep their own requests.
+     */
+    @Test
+    void aRetrievalReplyWhereOneLineIsExpectedIsFramedWhole() throws Exception {
+        assertFrames("VALUE a 0 5\r\nhello\r\nVALUE b 0 3\r\nEND\r\nEND\r\nSTORED\r\nVA 2\r\nhi\r\n",
+                List.of(new Receiver(false), new Receiver(false), new Receiver(false)),
+                "part VALUE a 0 5\r\nhello\r\n", "part VALUE b 0 3\r\nEND\r\n", "END\r\n", "STORED\r\n", "VA 2\r\nhi\r\n");
+    }
+
     @Test
     void garbageIsMalformed() {
         assertThrows(MalformedReplyException.class, () -> frame("STORED\r\n", List.of(new Receiver(true)), 0));

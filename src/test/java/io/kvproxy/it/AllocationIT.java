@@ -53,7 +53,7 @@ class AllocationIT {
 
     /**
      * Runs {@code count} requests (text sets of 100-byte values, single gets and 10-key multi-gets over both
-     * servers, binary GETK and SET) in pipelined batches.
+     * servers, meta quiet sets and gets, by plain and base64 key, binary GETK and SET) in pipelined batches.
      */
     private static void load(RawClient text, Socket binary, int count) throws Exception {
         String value = "v".repeat(100);
@@ -65,6 +65,10 @@ class AllocationIT {
                 batch.append(' ').append(key((i + k * 7) % 100));
             }
             batch.append("\r\n");
+            // Meta: a quiet set, a get of it, and a get by its base64 key, decoded to be routed.
+            String encoded = java.util.Base64.getEncoder().encodeToString(key(i).getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+            batch.append("ms ").append(key(i)).append(" 100 T0 q\r\n").append(value).append("\r\nmg ").append(key(i))
+                    .append(" v k\r\nmg ").append(encoded).append(" b v\r\n");
         }
         batch.append("version\r\n");
         ByteArrayOutputStream packets = new ByteArrayOutputStream();
@@ -75,7 +79,7 @@ class AllocationIT {
         packets.writeBytes(BinaryPackets.request(BinaryPackets.NOOP, new byte[0], "", "", 7777));
         byte[] binaryBatch = packets.toByteArray();
         String textBatch = batch.toString();
-        for (int done = 0; done < count; done += 501) {
+        for (int done = 0; done < count; done += 801) {
             text.send(textBatch);
             text.readUntil("VERSION 1.6.18 kvproxy-0.1.0\r\n");
             binary.getOutputStream().write(binaryBatch);

@@ -12,10 +12,12 @@ import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
+import java.util.Set;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
@@ -36,6 +38,11 @@ abstract class HistoryClient implements Runnable {
     final int port;
     final AtomicBoolean running;
     private long seq;
+    /** Counters whose incr/decr found no key: the next write of each stores a new base with add. */
+    final Set<String> needsReset = new HashSet<>();
+
+    /** What the reply to a write said, whatever its dialect's words for it. */
+    enum WriteReply { DONE, NOT_STORED, NOT_FOUND, OTHER }
 
     /** What every client of one run shares: the history, the key space, the proxy's port, and the stop flag. */
     record Run(History history, List<String> allKeys, int port, AtomicBoolean running) {
@@ -91,6 +98,44 @@ abstract class HistoryClient implements Runnable {
 
     void record(Kind kind, String key, long writeSeq, String value, long invokeNanos, Outcome outcome) {
         history.record(new Operation(name, kind, key, writeSeq, value, invokeNanos, System.nanoTime(), outcome));
+    }
+
+    /**
+     * Records a write by what its reply said: a set acknowledged, or for an add ({@code isAdd}) a miss; a
+     * delete acknowledged whether or not the key was there; an incr/decr acknowledged with its new
+     * {@code counter} value, or a miss after which the counter is written anew. Any other reply ({@code
+     * line}) belongs to another request.
+     */
+    void recordWrite(Kind kind, String key, long writeSeq, String value, boolean isAdd, WriteReply reply, String counter,
+                     long invokeNanos, String line) throws WrongReply {
+        switch (kind) {
+            case SET -> {
+                if (reply == WriteReply.DONE) {
+                    record(Kind.SET, key, writeSeq, value, invokeNanos, Outcome.ACK);
+                } else if (isAdd && reply == WriteReply.NOT_STORED) {
+                    record(Kind.SET, key, writeSeq, value, invokeNanos, Outcome.MISS);
+                } else {
+                    throw new WrongReply((isAdd ? "add " : "set ") + key + " answered \"" + line + "\"");
+                }
+            }
+            case DELETE -> {
+                if (reply != WriteReply.DONE && reply != WriteReply.NOT_FOUND) {
+                    throw new WrongReply("delete " + key + " answered \"" + line + "\"");
+                }
+                // Acknowledged either way: the key is gone from the master, and the delete is replicated.
+                record(Kind.DELETE, key, writeSeq, null, invokeNanos, Outcome.ACK);
+            }
+            default -> {
+                if (reply == WriteReply.NOT_FOUND) {
+                    needsReset.add(key);
+                    record(kind, key, writeSeq, null, invokeNanos, Outcome.MISS);
+                } else if (reply == WriteReply.DONE && counter != null) {
+                    record(kind, key, writeSeq, counter, invokeNanos, Outcome.ACK);
+                } else {
+                    throw new WrongReply(kind + " " + key + " answered \"" + line + "\"");
+                }
+            }
+        }
     }
 
     /** The reads of a multi-get: a value per hit, a miss per key absent, or an error for every key. */

@@ -32,8 +32,8 @@ import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The history checker of issue 11, in the style of Jepsen. Six clients — two pipelining text, one binary,
- * one noreply, two half-closing — write and read 60 keys through the real daemon over 3 master and 3
+ * The history checker of issue 11, in the style of Jepsen. Seven clients — two pipelining text, one binary,
+ * one noreply, two half-closing, one meta (loud writes, quiet reads ended by mn) — write and read 60 keys through the real daemon over 3 master and 3
  * backup memcached servers (ids lined up, sync_str "s:") while a seeded {@link FaultSchedule} hangs and
  * kills master and backup servers for about 45 s. Every operation is recorded; during the run and at the
  * end {@link HistoryChecker} judges the history: no stale read, every request answered with its own
@@ -48,8 +48,8 @@ class HistoryIT {
 
     private static final int MASTERS = 3;
     private static final int BACKUPS = 3;
-    private static final List<String> REGISTER_WRITERS = List.of("t0", "t1", "b0", "n0", "h0", "h1");
-    private static final List<String> COUNTER_WRITERS = List.of("t0", "t1", "b0");
+    private static final List<String> REGISTER_WRITERS = List.of("t0", "t1", "b0", "n0", "h0", "h1", "m0");
+    private static final List<String> COUNTER_WRITERS = List.of("t0", "t1", "b0", "m0");
     /** Reads this recent are judged at the next check: their write may still be on its way into the history. */
     private static final long ONLINE_HORIZON_NANOS = 10_000_000_000L;
 
@@ -210,7 +210,7 @@ class HistoryIT {
         return counts;
     }
 
-    /** 48 set/delete keys over all six writers and 12 counters over the three that speak incr/decr; every fourth key is synchronous. */
+    /** 48 set/delete keys over all seven writers and 12 counters over the four that speak incr/decr; every fourth key is synchronous. */
     private static Map<String, List<KeySpec>> declareKeys(History history) {
         Map<String, List<KeySpec>> owned = new HashMap<>();
         for (int i = 0; i < 48; i++) {
@@ -235,7 +235,8 @@ class HistoryIT {
                 new BinaryHistoryClient("b0", random.nextLong(), owned.get("b0"), run),
                 new NoreplyHistoryClient("n0", random.nextLong(), owned.get("n0"), run),
                 new TextHistoryClient("h0", TextHistoryClient.Mode.HALF_CLOSING, random.nextLong(), owned.get("h0"), run),
-                new TextHistoryClient("h1", TextHistoryClient.Mode.HALF_CLOSING, random.nextLong(), owned.get("h1"), run));
+                new TextHistoryClient("h1", TextHistoryClient.Mode.HALF_CLOSING, random.nextLong(), owned.get("h1"), run),
+                new MetaHistoryClient("m0", random.nextLong(), owned.get("m0"), run));
         for (HistoryClient client : all) {
             Thread thread = new Thread(client, "history-" + client.name);
             clients.add(thread);

@@ -109,6 +109,18 @@ final class KvproxyProcess implements AutoCloseable {
                 "[memcached]\nextension = memcached.jar\nhosts = master\n\n" + cluster("master", servers)));
     }
 
+    /**
+     * The daemon over {@code masters} as {@code hosts = master} and {@code backup} as {@code hosts_backup},
+     * with {@code kvproxyExtra} lines in [kvproxy]: a pool shaped like a production one, for side-by-side tests.
+     */
+    static KvproxyProcess startOverMastersAndBackup(Path dir, List<MemcachedServer> masters, MemcachedServer backup,
+                                                    String kvproxyExtra) throws IOException, InterruptedException {
+        int port = MemcachedServer.freePort();
+        return start(dir, port, config(port, dir, kvproxyExtra,
+                "[memcached]\nextension = memcached.jar\nhosts = master\nhosts_backup = backup\n\n"
+                        + cluster("master", masters) + cluster("backup", List.of(backup))));
+    }
+
     /** Stops the daemon (if it started) and every server, and checks that none is left running. */
     static void stopAll(KvproxyProcess proxy, List<MemcachedServer> servers) throws InterruptedException {
         if (proxy != null) {

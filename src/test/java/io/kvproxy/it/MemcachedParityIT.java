@@ -10,7 +10,6 @@ import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -40,26 +39,17 @@ class MemcachedParityIT {
 
     @TempDir
     static Path dir;
-    static final List<MemcachedServer> servers = new ArrayList<>();
-    static final List<MemcachedServer> masters = new ArrayList<>();
+    static SideBySidePool pool;
     static MemcachedServer backup;
     static MemcachedServer reference;
     static KvproxyProcess proxy;
 
     @BeforeAll
     static void start() throws Exception {
-        reference = MemcachedServer.withItemSizeMax("1m");
-        servers.add(reference);
-        for (int i = 0; i < 3; i++) {
-            masters.add(MemcachedServer.start());
-        }
-        servers.addAll(masters);
-        backup = MemcachedServer.start();
-        servers.add(backup);
-        int port = MemcachedServer.freePort();
-        proxy = KvproxyProcess.start(dir, port, KvproxyProcess.config(port, dir, "max_packet = 1",
-                "[memcached]\nextension = memcached.jar\nhosts = master\nhosts_backup = backup\n\n"
-                        + KvproxyProcess.cluster("master", masters) + KvproxyProcess.cluster("backup", List.of(backup))));
+        pool = SideBySidePool.start(dir, "2m", "max_packet = 1");
+        reference = pool.reference;
+        backup = pool.backup;
+        proxy = pool.proxy;
         for (int side : new int[] {reference.port(), proxy.port()}) {
             try (RawClient c = new RawClient(side)) {
                 assertEquals("STORED\r\n", c.call("set parity:mark 0 0 4\r\nMARK\r\n", "\r\n"));
@@ -69,7 +59,7 @@ class MemcachedParityIT {
 
     @AfterAll
     static void stop() throws Exception {
-        KvproxyProcess.stopAll(proxy, servers);
+        SideBySidePool.stop(pool);
     }
 
     /** {@code request} then the mark's get on a fresh connection: everything answered, VERSION's number blanked. */
@@ -259,7 +249,9 @@ class MemcachedParityIT {
         bothAnswer("cache_memlimit abc\r\n", "ERROR\r\n");
         bothAnswer("cache_memlimit\r\n", "ERROR\r\n");
         bothAnswer("cache_memlimit 64\r\n", "OK\r\n");
-        for (MemcachedServer server : servers) {
+        List<MemcachedServer> behind = new java.util.ArrayList<>(pool.masters);
+        behind.add(backup);
+        for (MemcachedServer server : behind) {
             try (RawClient direct = new RawClient(server.port())) {
                 assertTrue(direct.call("stats\r\n", "END\r\n").contains("STAT limit_maxbytes " + 64 * 1024 * 1024 + "\r\n"),
                         "the limit reached " + server.address());

@@ -140,8 +140,7 @@ class ReplicationIT {
             assertEquals(expected, valueOn(backup, "as:b" + i), "backup as:b" + i);
         }
         assertEquals("15", valueOn(backup, "as:n"));
-        assertEquals(0, figure(status(), "Async replication failed"));
-        assertEquals(0, figure(status(), "Async replication dropped"));
+        assertNoReplicaLost();
     }
 
     @Test
@@ -197,6 +196,120 @@ class ReplicationIT {
         assertTrue(proxy.log().contains("replica not applied, key kept for repair"), proxy.log());
     }
 
+    /** Puts {@code value} on every backup server directly, the key's owner among them: a copy the master does not have. */
+    private void plantOnBackup(String key, String value) throws Exception {
+        for (MemcachedServer server : backup) {
+            try (RawClient direct = new RawClient(server.port())) {
+                assertEquals("STORED\r\n", direct.call("set " + key + " 0 0 " + value.length() + "\r\n" + value + "\r\n", "\r\n"));
+            }
+        }
+    }
+
+    private void assertNoReplicaLost() throws Exception {
+        String status = status();
+        assertEquals(0, figure(status, "Async replication failed"), status);
+        assertEquals(0, figure(status, "Async replication dropped"), status);
+    }
+
+    /** How many servers of a cluster hold {@code key}, asked directly. */
+    private static int copiesOn(List<MemcachedServer> cluster, String key) throws Exception {
+        int copies = 0;
+        for (MemcachedServer server : cluster) {
+            try (RawClient direct = new RawClient(server.port())) {
+                copies += direct.call("get " + key + "\r\n", "END\r\n").startsWith("VALUE") ? 1 : 0;
+            }
+        }
+        return copies;
+    }
+
+    /** The remaining TTL a backup server reports for {@code key} (-1: none), or null when none holds it. */
+    private String ttlOnBackup(String key) throws Exception {
+        for (MemcachedServer server : backup) {
+            try (RawClient direct = new RawClient(server.port())) {
+                String reply = direct.call("mg " + key + " t\r\n", "\r\n");
+                if (reply.startsWith("HD t")) {
+                    return reply.substring(4, reply.length() - 2);
+                }
+            }
+        }
+        return null;
+    }
+
+    @Test
+    void metaWritesReachTheBackupAsTheirSafeReplicas() throws Exception {
+        startProxy("", "");
+        plantOnBackup("mr:vivified", "old");
+        plantOnBackup("mr:won", "old");
+        try (RawClient c = new RawClient(proxy.port())) {
+            assertEquals("HD\r\n", c.call("ms mr:set 3 T0 F5\r\nset\r\n", "\r\n"));
+            c.send("ms mr:quiet 5 q\r\nquiet\r\n");
+            assertEquals("HD\r\nHD\r\n", c.call("ms mr:app 1\r\na\r\nms mr:app 1 MA q\r\nb\r\nms mr:app 1 MP\r\nc\r\n", "HD\r\nHD\r\n"));
+            String cas = c.call("ms mr:cas 1 c\r\n1\r\n", "\r\n").trim().substring(4);
+            assertEquals("HD\r\n", c.call("ms mr:cas 3 C" + cas + "\r\ncas\r\n", "\r\n"));
+            assertEquals("EX\r\n", c.call("ms mr:cas 5 C1\r\nnever\r\n", "\r\n"));
+            assertEquals("HD\r\n", c.call("ms mr:add 3 ME\r\nadd\r\n", "\r\n"));
+            assertEquals("HD\r\n", c.call("ms mr:del 1\r\nd\r\nmd mr:del q\r\nmn\r\n", "MN\r\n").replace("MN\r\n", ""));
+            assertEquals("VA 2\r\n15\r\n", c.call("ms mr:n 1\r\n5\r\nma mr:n q D3\r\nma mr:n D7 v\r\n", "15\r\n").substring(4));
+            assertEquals("VA 1\r\n7\r\n", c.call("ma mr:vivified N0 J7 v\r\n", "7\r\n"));
+            assertEquals("HD\r\n", c.call("ms mr:ttl 1 T0\r\nt\r\n", "\r\n"));
+            assertEquals("HD\r\n", c.call("mg mr:ttl T1000\r\n", "\r\n"));
+            assertEquals("EN\r\n", c.call("mg mr:ttl2 T1000\r\n", "\r\n"));
+            assertEquals("VA 0 W\r\n\r\n", c.call("mg mr:won N30 v\r\n", "\r\n\r\n"));
+            String encoded = java.util.Base64.getEncoder().encodeToString("mr:binary".getBytes());
+            assertEquals("HD\r\n", c.call("ms " + encoded + " 3 b\r\nbin\r\n", "\r\n"));
+        }
+        assertTrue(Await.until(Duration.ofSeconds(10), this::queueEmpty), status());
+        assertEquals("set", valueOn(backup, "mr:set"));
+        assertEquals("quiet", valueOn(backup, "mr:quiet"));
+        assertEquals("cab", valueOn(backup, "mr:app"));
+        assertEquals("cas", valueOn(backup, "mr:cas"), "a meta cas reaches the backup as a set");
+        assertEquals("add", valueOn(backup, "mr:add"));
+        assertEquals(null, valueOn(backup, "mr:del"));
+        assertEquals("15", valueOn(backup, "mr:n"));
+        assertEquals("7", valueOn(master, "mr:vivified"));
+        // The owner's copy is deleted; the other backup server's planted one is no replica's business.
+        assertEquals(backup.size() - 1, copiesOn(backup, "mr:vivified"), "a counter the master made from J: the backup's older one is deleted");
+        assertEquals(backup.size() - 1, copiesOn(backup, "mr:won"), "the master made a stub: the backup's copy is deleted");
+        String ttl = ttlOnBackup("mr:ttl");
+        assertTrue(ttl != null && Integer.parseInt(ttl) > 900, "the backup's copy was touched: t" + ttl);
+        assertEquals(null, ttlOnBackup("mr:ttl2"));
+        assertEquals("bin", valueOn(backup, "mr:binary"), "a base64 key is stored decoded on the backup");
+        assertNoReplicaLost();
+    }
+
+    @Test
+    void syncMetaWritesWaitForTheBackupAndSayWhenItFailed() throws Exception {
+        startProxy("", "");
+        try (RawClient c = new RawClient(proxy.port())) {
+            assertEquals("HD\r\n", c.call("ms +m 2\r\nv1\r\n", "\r\n"));
+            assertEquals("v1", valueOn(backup, "+m"));
+            assertEquals("MN\r\n", c.call("ms +mq 2 q\r\nv2\r\nmn\r\n", "\r\n"));
+            assertEquals("v2", valueOn(backup, "+mq"));
+            assertEquals("HD\r\n", c.call("md +m\r\n", "\r\n"));
+            assertEquals(null, valueOn(backup, "+m"));
+        }
+        for (MemcachedServer server : backup) {
+            server.close();
+        }
+        try (RawClient c = new RawClient(proxy.port())) {
+            String failed = "SERVER_ERROR backup write failed\r\n";
+            assertTrue(Await.until(Duration.ofSeconds(5), () -> {
+                try {
+                    return c.call("ms +down 1\r\nx\r\n", "\r\n").equals(failed);
+                } catch (Exception e) {
+                    return false;
+                }
+            }));
+            // Errors are always returned, quiet or not.
+            assertEquals(failed + "MN\r\n", c.call("ms +down 1 q\r\nx\r\nmn\r\n", "MN\r\n"));
+            assertEquals(failed, c.call("ma +counter N0 J1 v\r\n", "\r\n"));
+            assertEquals("VA 1\r\nx\r\n", c.call("mg +down v\r\n", "x\r\n"), "the master has the write");
+            assertEquals(failed, c.call("md +down q\r\n", "\r\n"));
+            assertEquals("EN\r\n", c.call("mg +down v\r\n", "\r\n"), "the master has the delete");
+        }
+        assertTrue(figure(status(), "Sync replication failed") >= 4, status());
+    }
+
     @Test
     void aFullQueueDropsAndCountsButTheMasterHasEverything() throws Exception {
         startProxy("async_size = 2\nthread_count = 1", "");
@@ -241,6 +354,11 @@ class ReplicationIT {
         }
     }
 
+    /** The size an {@code me} reply gives. */
+    private static int sizeOf(String debugReply) {
+        return Integer.parseInt(debugReply.substring(debugReply.indexOf("size=") + 5).trim());
+    }
+
     @Test
     void readsGoToTheReadClusterAndFlushReachesBothClusters() throws Exception {
         int port = MemcachedServer.freePort();
@@ -254,6 +372,15 @@ class ReplicationIT {
             assertEquals("STORED\r\n", c.call("set rd:a 0 0 6\r\nmaster\r\n", "\r\n"));
             assertEquals("VALUE rd:a 0 4\r\nread\r\nEND\r\n", c.call("get rd:a\r\n", "END\r\n"));
             assertTrue(c.call("gets rd:a\r\n", "END\r\n").startsWith("VALUE rd:a 0 6 "));
+            // Meta: an mg that changes nothing reads the read cluster; with c (a CAS) or T (a touch) the master.
+            assertEquals("VA 4\r\nread\r\n", c.call("mg rd:a v\r\n", "\r\nread\r\n"));
+            assertEquals("VA 4 s4\r\nread\r\n", c.call("mg cmQ6YQ== b v s\r\n", "\r\nread\r\n"));
+            assertTrue(c.call("mg rd:a v c\r\n", "\r\nmaster\r\n").startsWith("VA 6 c"));
+            assertEquals("VA 6\r\nmaster\r\n", c.call("mg rd:a v T100\r\n", "\r\nmaster\r\n"));
+            // me tells of the master's item, not of the read server's copy (a value 2 bytes shorter).
+            String viaProxy = c.call("me rd:a\r\n", "\r\n");
+            String onRead = direct.call("me rd:a\r\n", "\r\n");
+            assertEquals(sizeOf(onRead) + 2, sizeOf(viaProxy), viaProxy + " / " + onRead);
             assertTrue(Await.until(Duration.ofSeconds(5), () -> {
                 try {
                     return "master".equals(valueOn(backup, "rd:a"));

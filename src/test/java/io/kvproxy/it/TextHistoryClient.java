@@ -9,10 +9,8 @@ import java.net.Socket;
 import java.net.SocketTimeoutException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 
 /**
  * A text-protocol client over a raw socket. {@link Mode#PIPELINING} keeps one connection and sends a few
@@ -29,8 +27,6 @@ final class TextHistoryClient extends HistoryClient {
     private static final int HALF_CLOSE_PAUSE_MILLIS = 10;
 
     private final Mode mode;
-    /** Counters whose incr/decr found no key: the next write of each stores a new base with add. */
-    private final Set<String> needsReset = new HashSet<>();
 
     TextHistoryClient(String name, Mode mode, long seed, List<KeySpec> ownKeys, Run run) {
         super(name, seed, ownKeys, run);
@@ -152,35 +148,14 @@ final class TextHistoryClient extends HistoryClient {
             record(request.kind(), key, request.seq(), request.value(), invoke, Outcome.ERROR);
             return;
         }
-        switch (request.kind()) {
-            case SET -> {
-                boolean isAdd = request.wire().startsWith("add ");
-                if (line.equals("STORED")) {
-                    record(Kind.SET, key, request.seq(), request.value(), invoke, Outcome.ACK);
-                } else if (isAdd && line.equals("NOT_STORED")) {
-                    record(Kind.SET, key, request.seq(), request.value(), invoke, Outcome.MISS);
-                } else {
-                    throw new WrongReply((isAdd ? "add " : "set ") + key + " answered \"" + line + "\"");
-                }
-            }
-            case DELETE -> {
-                if (!line.equals("DELETED") && !line.equals("NOT_FOUND")) {
-                    throw new WrongReply("delete " + key + " answered \"" + line + "\"");
-                }
-                // Acknowledged either way: the key is gone from the master, and the delete is replicated.
-                record(Kind.DELETE, key, request.seq(), null, invoke, Outcome.ACK);
-            }
-            default -> {
-                if (line.equals("NOT_FOUND")) {
-                    needsReset.add(key);
-                    record(request.kind(), key, request.seq(), null, invoke, Outcome.MISS);
-                } else if (!line.isEmpty() && line.chars().allMatch(Character::isDigit)) {
-                    record(request.kind(), key, request.seq(), line, invoke, Outcome.ACK);
-                } else {
-                    throw new WrongReply(request.kind() + " " + key + " answered \"" + line + "\"");
-                }
-            }
-        }
+        boolean counted = !line.isEmpty() && line.chars().allMatch(Character::isDigit);
+        WriteReply reply = switch (request.kind()) {
+            case SET -> line.equals("STORED") ? WriteReply.DONE : line.equals("NOT_STORED") ? WriteReply.NOT_STORED : WriteReply.OTHER;
+            case DELETE -> line.equals("DELETED") ? WriteReply.DONE : line.equals("NOT_FOUND") ? WriteReply.NOT_FOUND : WriteReply.OTHER;
+            default -> counted ? WriteReply.DONE : line.equals("NOT_FOUND") ? WriteReply.NOT_FOUND : WriteReply.OTHER;
+        };
+        recordWrite(request.kind(), key, request.seq(), request.value(), request.wire().startsWith("add "), reply,
+                counted ? line : null, invoke, line);
     }
 
     private void recordUnanswered(Request request, long invoke) {

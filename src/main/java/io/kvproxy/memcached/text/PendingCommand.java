@@ -58,10 +58,17 @@ final class PendingCommand implements ReplyQueue.Entry, ReplicaReceiver.SyncWait
     private int partsPending;
     /** noreply: the client sees nothing, but the command still waits for its master (and replica) reply. */
     boolean silent;
+    /**
+     * A quiet meta command (its {@code q} flag), or null: the client does not see its nominal reply
+     * ({@link TextReplies#isHiddenWhenQuiet}). Unlike {@link #silent}, every other reply, errors included, goes out.
+     */
+    TextCommand quietMeta;
     /** Replication of a FORWARD write: the replica request (built at dispatch), where its key lies in it, how. */
     private Buffer replica;
     private boolean replicates;
     private boolean replicateAlways;
+    /** Replicated only when the master's meta reply carries W (mg N: the client won the right to recache). */
+    private boolean replicateOnWin;
     private boolean sync;
     private int replicaKeyOffset;
     private int replicaKeyLength;
@@ -84,6 +91,7 @@ final class PendingCommand implements ReplyQueue.Entry, ReplicaReceiver.SyncWait
         partsPending = 0;
         firstErrorStart = -1;
         silent = false;
+        quietMeta = null;
         replicates = false;
         stored.clear();
         merge.reset();
@@ -143,8 +151,14 @@ final class PendingCommand implements ReplyQueue.Entry, ReplicaReceiver.SyncWait
         replica.clear();
         replicates = true;
         replicateAlways = always;
+        replicateOnWin = false;
         this.sync = sync;
         return replica;
+    }
+
+    /** Makes the replica started by {@link #startReplica} wait for a W in the master's reply instead of an acceptance. */
+    void replicateOnlyOnWin() {
+        replicateOnWin = true;
     }
 
     /** Where the key lies in the replica request, for routing it on the backup ring. */
@@ -161,10 +175,12 @@ final class PendingCommand implements ReplyQueue.Entry, ReplicaReceiver.SyncWait
     private void onPartReply(Part part, Buffer buffer, int offset, int length) {
         switch (kind) {
             case FORWARD -> {
-                if (replicates && (replicateAlways || TextReplies.isAccepted(buffer, offset, length, false))) {
+                boolean hidden = silent || (quietMeta != null && TextReplies.isHiddenWhenQuiet(quietMeta, buffer, offset, length));
+                if (replicates && (replicateAlways || (replicateOnWin ? TextReplies.hasWinFlag(buffer, offset, length)
+                        : TextReplies.isAccepted(buffer, offset, length, false)))) {
                     if (sync) {
                         // The client's reply waits for the backup: keep the master's, then send the replica.
-                        if (!silent) {
+                        if (!hidden) {
                             stored.put(buffer, offset, length);
                         }
                         partsPending++;
@@ -176,7 +192,7 @@ final class PendingCommand implements ReplyQueue.Entry, ReplicaReceiver.SyncWait
                     }
                     session.replicate(replica, replicaKeyOffset, replicaKeyLength, null);
                 }
-                if (silent || session.isClosed()) {
+                if (hidden || session.isClosed()) {
                     emitted = true;
                 } else if (session.isHead(this)) {
                     session.output().put(buffer, offset, length);

@@ -14,15 +14,17 @@ enum TextCommand {
     VERSION("version"), STATS("stats"), VERBOSITY("verbosity"), QUIT("quit"),
     /** The original kvproxy's report, answered by the proxy. */
     STATUS("status"),
+    /** The meta commands ({@link MetaCommands}): one key each, flags after it; mn ends a quiet pipeline. */
+    MG("mg"), MS("ms"), MD("md"), MA("ma"), MN("mn"), ME("me"),
     /** memcached commands a proxy cannot sensibly forward; answered with a clear error. */
     UNSUPPORTED(null);
 
     private static final TextCommand[] NAMED = {
         GET, GETS, GAT, GATS, SET, ADD, REPLACE, APPEND, PREPEND, CAS, DELETE, INCR, DECR, TOUCH,
-        FLUSH_ALL, CACHE_MEMLIMIT, VERSION, STATS, VERBOSITY, QUIT, STATUS};
+        FLUSH_ALL, CACHE_MEMLIMIT, VERSION, STATS, VERBOSITY, QUIT, STATUS, MG, MS, MD, MA, MN, ME};
     private static final String[] UNSUPPORTED_NAMES = {
         "shutdown", "slabs", "lru", "lru_crawler", "watch", "extstore", "misbehave",
-        "mg", "ms", "md", "ma", "mn", "me", "debugtime", "debug"};
+        "debugtime", "debug"};
     private static final byte[][] UNSUPPORTED_BYTES = new byte[UNSUPPORTED_NAMES.length][];
 
     static {

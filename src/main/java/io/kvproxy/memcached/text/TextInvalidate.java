@@ -16,6 +16,8 @@ public final class TextInvalidate implements TextReplyReceiver {
     private static final byte[] DELETED = {'D', 'E', 'L', 'E', 'T', 'E', 'D', '\r', '\n'};
     private static final byte[] NOT_FOUND = {'N', 'O', 'T', '_', 'F', 'O', 'U', 'N', 'D', '\r', '\n'};
     private static final byte[] OK = {'O', 'K', '\r', '\n'};
+    private static final byte[] META_DELETE = {'m', 'd', ' '};
+    private static final byte[] BASE64_FLAG = {' ', 'b'};
 
     private final ProbeResult result;
 
@@ -23,8 +25,18 @@ public final class TextInvalidate implements TextReplyReceiver {
         this.result = result;
     }
 
+    /**
+     * {@code delete <key>}; a key text cannot carry (a meta command's base64 key, decoded) is named in
+     * base64 with the meta delete, {@code md <key> b}.
+     */
     public static void writeDelete(Buffer out, Buffer key, int offset, int length) {
-        out.put(DELETE).put(key, offset, length).put(CRLF);
+        if (Base64Key.isTextSafe(key, offset, length)) {
+            out.put(DELETE).put(key, offset, length).put(CRLF);
+        } else {
+            out.put(META_DELETE);
+            Base64Key.encode(key, offset, length, out);
+            out.put(BASE64_FLAG).put(CRLF);
+        }
     }
 
     public static void writeFlush(Buffer out) {
@@ -39,7 +51,8 @@ public final class TextInvalidate implements TextReplyReceiver {
     @Override
     public void onReply(Buffer buffer, int offset, int length) {
         result.answered(buffer.regionEquals(offset, DELETED) || buffer.regionEquals(offset, NOT_FOUND)
-                || buffer.regionEquals(offset, OK));
+                || buffer.regionEquals(offset, OK) || TextReplies.isMetaCode(buffer, offset, length, TextReplies.HD)
+                || TextReplies.isMetaCode(buffer, offset, length, TextReplies.NF));
     }
 
     @Override

@@ -31,10 +31,13 @@ public final class TextReplyFramer implements ReplyFramer {
     private static final byte[] END = {'E', 'N', 'D'};
     private static final byte[] VALUE = {'V', 'A', 'L', 'U', 'E', ' '};
     private static final byte[] STAT = {'S', 'T', 'A', 'T', ' '};
+    private static final byte[] META_VALUE = {'V', 'A', ' '};
 
     private State state = State.FIRST_LINE;
     /** Length of the VALUE block at the read index, line and data, once its line is parsed; 0 before. */
     private long blockLength;
+    /** Length of the meta VA reply at the read index, line and data block, once its line is parsed; 0 before. */
+    private long metaLength;
     private boolean endsReply = true;
 
     /** {@link #expectation} of a request answered with VALUE blocks and END. */
@@ -59,8 +62,7 @@ public final class TextReplyFramer implements ReplyFramer {
     public int frame(Buffer in, int expectation) throws MalformedReplyException {
         int base = in.readIndex();
         if (expectation == ONE_LINE) {
-            int lineEnd = lineEnd(in, base);
-            return lineEnd < 0 ? 0 : replyEnds(lineEnd - base);
+            return frameOneReply(in, base);
         }
         if (blockLength == 0) {
             int lineEnd = lineEnd(in, base);
@@ -103,6 +105,37 @@ public final class TextReplyFramer implements ReplyFramer {
         return length;
     }
 
+    /**
+     * A reply that is not a retrieval's, whole: one line, and after a meta {@code VA <size>} line its data
+     * block and CRLF (no other one-line reply starts with {@code VA }).
+     */
+    private int frameOneReply(Buffer in, int base) throws MalformedReplyException {
+        if (metaLength == 0) {
+            int lineEnd = lineEnd(in, base);
+            if (lineEnd < 0) {
+                return 0;
+            }
+            if (!in.regionEquals(base, META_VALUE)) {
+                return replyEnds(lineEnd - base);
+            }
+            int lineLength = lineEnd - base - (in.get(lineEnd - 2) == '\r' ? 2 : 1);
+            long length = lineEnd - base + tokenNumber(in, base, base + lineLength, 1) + 2;
+            if (length > in.maxCapacity()) {
+                throw new MalformedReplyException("VA of " + length + " bytes is larger than max_packet");
+            }
+            metaLength = length;
+        }
+        if (in.readable() < metaLength) {
+            return 0;
+        }
+        int length = (int) metaLength;
+        metaLength = 0;
+        if (in.get(base + length - 2) != '\r' || in.get(base + length - 1) != '\n') {
+            throw new MalformedReplyException("VA block not ended by CRLF");
+        }
+        return replyEnds(length);
+    }
+
     @Override
     public boolean endsReply() {
         return endsReply;
@@ -112,6 +145,7 @@ public final class TextReplyFramer implements ReplyFramer {
     public void reset() {
         state = State.FIRST_LINE;
         blockLength = 0;
+        metaLength = 0;
         endsReply = true;
     }
 
@@ -136,6 +170,11 @@ public final class TextReplyFramer implements ReplyFramer {
 
     /** The bytes field (fourth token) of {@code VALUE <key> <flags> <bytes> [<cas>]}. */
     private static long valueLength(Buffer in, int start, int end) throws MalformedReplyException {
+        return tokenNumber(in, start, end, 3);
+    }
+
+    /** The decimal number in token {@code wanted} (0: the first) of the line {@code [start, end)}. */
+    private static long tokenNumber(Buffer in, int start, int end, int wanted) throws MalformedReplyException {
         int token = 0;
         int i = start;
         while (i < end) {
@@ -145,7 +184,7 @@ public final class TextReplyFramer implements ReplyFramer {
             if (i == end) {
                 break;
             }
-            if (token == 3) {
+            if (token == wanted) {
                 long value = 0;
                 int digits = 0;
                 while (i < end && in.get(i) != ' ') {

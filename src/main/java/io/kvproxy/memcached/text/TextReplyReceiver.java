@@ -5,7 +5,8 @@ import io.kvproxy.spi.PendingReply;
 /**
  * A receiver of a text reply; tells the {@link TextReplyFramer} what shape of reply to expect. A
  * retrieval's receiver gets each VALUE block as a part ({@link #onReplyPart}), then the END line (or one
- * error line instead of any block) as {@link #onReply}.
+ * error line instead of any block) as {@link #onReply}. Any other receiver gets one line, or a meta
+ * {@code VA} line with its data block, whole.
  */
 interface TextReplyReceiver extends PendingReply {
 

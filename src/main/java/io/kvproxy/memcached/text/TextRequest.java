@@ -44,6 +44,8 @@ final class TextRequest {
     boolean closeAfterError;
     /** A set refused as too large: memcached drops the key's old value too. */
     boolean unlinkKey;
+    /** The flags of a meta command. */
+    final MetaRequest meta = new MetaRequest();
 
     void reset() {
         command = null;
@@ -57,6 +59,7 @@ final class TextRequest {
         error = null;
         closeAfterError = false;
         unlinkKey = false;
+        meta.reset();
     }
 
     void addToken(int start, int length) {

@@ -111,7 +111,9 @@ final class TextRequestParser {
             case FLUSH_ALL -> flushAll(in, request);
             case VERBOSITY -> verbosity(in, request);
             case CACHE_MEMLIMIT -> memoryLimit(in, request);
-            case VERSION, STATS, QUIT, STATUS, UNSUPPORTED -> Outcome.REQUEST;
+            case MG, MD, MA, ME -> MetaRequestParser.keyed(in, request);
+            case MS -> metaStorage(in, request);
+            case VERSION, STATS, QUIT, STATUS, MN, UNSUPPORTED -> Outcome.REQUEST;
         };
     }
 
@@ -206,7 +208,30 @@ final class TextRequestParser {
             return fail(request, BAD_FORMAT, request.length, false);
         }
         parseSigned64(in, request, 4);
-        long bytes = number;
+        return dataBlock(in, request, number, request.command == TextCommand.SET);
+    }
+
+    /**
+     * ms: the line-only errors first (memcached reads no data block after them), then the data length,
+     * then the flags; everything else about the flags, and the data block's own CRLF, is the server's to
+     * judge, since memcached judges the flags first and reads the block whatever they say.
+     */
+    private Outcome metaStorage(Buffer in, TextRequest request) {
+        Outcome refused = MetaRequestParser.storageLine(request);
+        if (refused != null) {
+            return refused;
+        }
+        long bytes = MetaRequestParser.dataLength(in, request);
+        if (bytes == -1) {
+            return fail(request, BAD_FORMAT, request.length, false);
+        }
+        MetaRequestParser.readFlags(in, request, 3);
+        // memcached drops the old value of a key whose value it cannot take, in every mode of ms.
+        return dataBlock(in, request, bytes, true);
+    }
+
+    /** A storage line is whole and valid: its data block of {@code bytes} follows. */
+    private Outcome dataBlock(Buffer in, TextRequest request, long bytes, boolean unlinkWhenTooLarge) {
         if (bytes < 0 || bytes > MAX_DATA_LENGTH) {
             // memcached keeps only the low 32 bits of a length (2^32 + 2 reads as 2); a proxy that did the
             // same would send the backend a line whose length the backend reads differently. Refused whole.
@@ -217,7 +242,7 @@ final class TextRequestParser {
             // also loses the key's old value there, so the session unlinks it.
             state = State.SWALLOW;
             swallowRemaining = bytes + 2;
-            request.unlinkKey = request.command == TextCommand.SET;
+            request.unlinkKey = unlinkWhenTooLarge;
             return fail(request, TOO_LARGE, request.length, false);
         }
         request.dataStart = request.length;
@@ -233,7 +258,7 @@ final class TextRequestParser {
         }
         state = State.LINE;
         int end = in.readIndex() + request.dataStart + request.dataLength;
-        if (in.get(end) != '\r' || in.get(end + 1) != '\n') {
+        if (request.command != TextCommand.MS && (in.get(end) != '\r' || in.get(end + 1) != '\n')) {
             return fail(request, BAD_DATA_CHUNK, request.length, false);
         }
         return Outcome.REQUEST;

@@ -50,6 +50,7 @@ public final class TextSession implements ClientSession {
     private final Replicator replicator;
     private final ArrayDeque<TextReplica> replicaPool = new ArrayDeque<>();
     private final StatsReply statsReply;
+    private final MetaCommands meta;
 
     public TextSession(ClientChannel channel, PoolStats poolStats) {
         this.channel = channel;
@@ -59,6 +60,7 @@ public final class TextSession implements ClientSession {
         this.replies = new ReplyQueue<>(channel, () -> new PendingCommand(this, channel.bufferPool()));
         this.replicator = channel.replicator();
         this.statsReply = new StatsReply(channel.proxy(), poolStats);
+        this.meta = new MetaCommands(this, request, route, replicator, channel.bufferPool());
     }
 
     @Override
@@ -171,6 +173,9 @@ public final class TextSession implements ClientSession {
             }
             case QUIT -> replies.closeWhenDrained("quit");
             case STATUS -> replyRaw(channel.proxy().statusReport());
+            case MG, MS, MD, MA, ME -> meta.dispatch(in, base);
+            // Every reply before it is written first (the reply queue keeps request order): the end of a quiet pipeline.
+            case MN -> reply("MN");
             case UNSUPPORTED -> reply("CLIENT_ERROR " + in.toString(base + request.tokenStart[0], request.tokenLength[0])
                     + " is not supported by kvproxy");
         }
@@ -265,6 +270,10 @@ public final class TextSession implements ClientSession {
      * noreply delete of the client's, so that the backup loses it too.
      */
     private void unlinkRefusedSet(Buffer in, int base) {
+        if (request.command == TextCommand.MS) {
+            meta.unlinkRefused(in, base);
+            return;
+        }
         request.command = TextCommand.DELETE;
         request.noreply = true;
         forwardDelete(in, base);
@@ -413,7 +422,7 @@ public final class TextSession implements ClientSession {
         return backend != null && backend.isAvailable() ? backend : null;
     }
 
-    private void failNow(BackendFailure failure) {
+    void failNow(BackendFailure failure) {
         count(Counter.BACKEND_ERRORS, 1);
         if (!request.noreply) {
             reply("SERVER_ERROR " + failure.message());
@@ -442,7 +451,7 @@ public final class TextSession implements ClientSession {
         return command;
     }
 
-    private PendingCommand enqueue(Kind kind) {
+    PendingCommand enqueue(Kind kind) {
         PendingCommand command = replies.add();
         command.reset(kind);
         return command;

@@ -151,6 +151,24 @@ class TextReplyFramerTest {
         assertThrows(MalformedReplyException.class, () -> frame("STAT pid 1\r\nEND\r\n", List.of(new Receiver(true)), 0));
     }
 
+    /** A meta reply is one frame: its line and, after VA, its data block, whatever the block holds. */
+    @Test
+    void metaRepliesComeWholeWithTheirDataBlock() throws Exception {
+        Receiver meta = new Receiver(false);
+        String tricky = "EN\r\nVA 1\r\n";
+        assertFrames("VA 2 s2 f5 t-1 c13\r\nhi\r\nHD c1\r\nEN\r\nVA " + tricky.length() + " kx O1\r\n" + tricky + "\r\nVA 0 W\r\n\r\n"
+                        + "CLIENT_ERROR bad command line format\r\nME k exp=-1 la=0 cas=4 fetch=no cls=1 size=61\r\n",
+                List.of(meta, meta, meta, meta, meta, meta, meta),
+                "VA 2 s2 f5 t-1 c13\r\nhi\r\n", "HD c1\r\n", "EN\r\n", "VA " + tricky.length() + " kx O1\r\n" + tricky + "\r\n",
+                "VA 0 W\r\n\r\n", "CLIENT_ERROR bad command line format\r\n", "ME k exp=-1 la=0 cas=4 fetch=no cls=1 size=61\r\n");
+        assertThrows(MalformedReplyException.class, () -> frame("VA 1\r\nxx\r\n", List.of(new Receiver(false)), 0));
+        assertThrows(MalformedReplyException.class, () -> frame("VA x\r\n", List.of(new Receiver(false)), 0));
+        assertThrows(MalformedReplyException.class,
+                () -> frame("VA 60\r\n" + "v".repeat(60) + "\r\n", List.of(new Receiver(false)), 0, 1, 64));
+        // A late VA where a retrieval is expected cannot be its reply: the connection is reset, nothing misread.
+        assertThrows(MalformedReplyException.class, () -> frame("VA 1\r\nx\r\n", List.of(new Receiver(true)), 0));
+    }
+
     @Test
     void garbageIsMalformed() {
         assertThrows(MalformedReplyException.class, () -> frame("STORED\r\n", List.of(new Receiver(true)), 0));

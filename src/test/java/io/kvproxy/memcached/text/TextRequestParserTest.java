@@ -18,6 +18,9 @@ import org.junit.jupiter.api.Timeout;
 class TextRequestParserTest {
 
     private static final int MAX_PACKET = 1024;
+    /** The meta commands with a key, whose flags the outcome line shows. */
+    private static final java.util.Set<TextCommand> META_KEYED =
+            java.util.EnumSet.of(TextCommand.MG, TextCommand.MS, TextCommand.MD, TextCommand.MA, TextCommand.ME);
 
     /** Parses {@code stream} delivered in chunks cut at {@code cuts}; describes every outcome. */
     private static List<String> parse(byte[] stream, int... cuts) {
@@ -64,14 +67,17 @@ class TextRequestParserTest {
         if (request.noreply) {
             text.append(" [noreply]");
         }
-        if (request.command.isStorage()) {
+        if (META_KEYED.contains(request.command)) {
+            text.append(MetaRequestParserTest.flagsOf(request));
+        }
+        if (request.command.isStorage() || request.command == TextCommand.MS) {
             text.append(" <").append(in.toString(in.readIndex() + request.dataStart, request.dataLength)).append('>');
         }
         return text.toString();
     }
 
     /** The outcomes of {@code stream} whole, after checking every single split and a split at every byte. */
-    private static List<String> parseEverySplit(String stream) {
+    static List<String> parseEverySplit(String stream) {
         byte[] bytes = stream.getBytes(StandardCharsets.ISO_8859_1);
         List<String> whole = parse(bytes);
         for (int cut = 1; cut < bytes.length; cut++) {

@@ -25,6 +25,7 @@ import io.kvproxy.route.Topology;
 import io.kvproxy.spi.Counter;
 import io.kvproxy.spi.Protocol;
 import io.kvproxy.stats.ProxyState;
+import io.kvproxy.stats.ServerTimings;
 import io.kvproxy.stats.WorkerCounters;
 import java.io.IOException;
 import java.net.InetSocketAddress;
@@ -164,11 +165,13 @@ public final class Daemon implements ConfigApplier {
             counters.add(new WorkerCounters());
         }
         int backendConnections = proxy.threadCount() * topology.listedCount() * protocol.backendKinds();
+        ServerTimings timings = new ServerTimings(proxy.threadCount());
         ProxyState state = new ProxyState(version, settings.name(), () -> config.proxy(), () -> pools.get(index).topology(), counters,
-                slots::used, slots::accepted, slots::refused, backendConnections, this::workerAllocatedBytes, () -> repairBacklog(index));
+                slots::used, slots::accepted, slots::refused, backendConnections, this::workerAllocatedBytes, () -> repairBacklog(index),
+                timings);
         state.configLoaded(generation, loadedAt);
         states.add(state);
-        return new Pool(index, settings.name(), listener, protocol, topology, state, counters);
+        return new Pool(index, settings.name(), listener, protocol, topology, state, counters, timings);
     }
 
     private void startMonitor(Pool pool, ProxySettings settings) {

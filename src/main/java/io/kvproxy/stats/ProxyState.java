@@ -78,6 +78,21 @@ public final class ProxyState implements ProxyView {
         configLoad = new ConfigLoad(generation, loadedAt);
     }
 
+    /** The pool's name. */
+    public String pool() {
+        return pool;
+    }
+
+    /** The pool's topology now. */
+    public Topology topology() {
+        return topology.get();
+    }
+
+    /** The latencies and failures of the pool's servers. */
+    public ServerTimings timings() {
+        return timings;
+    }
+
     @Override
     public String version() {
         return version;

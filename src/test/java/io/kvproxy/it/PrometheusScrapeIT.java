@@ -4,6 +4,12 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -11,6 +17,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.OptionalDouble;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
@@ -24,7 +31,8 @@ import org.junit.jupiter.api.io.TempDir;
  * A real Prometheus scrapes kvproxy's {@code metrics_port}, and what it stored, read back through its HTTP
  * query API, is what the clients did: requests per pool, per server and command kind, latency histograms
  * and quantiles that agree with the request counts, replication as {@code stats} counts it, the open client
- * connection; and with a server hung, its timeouts and its ejection.
+ * connection; and with a server hung, its timeouts and its ejection. promtool finds nothing to say of the
+ * exposition.
  */
 @Timeout(180)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
@@ -44,6 +52,7 @@ class PrometheusScrapeIT {
     static PrometheusProcess prometheus;
     /** Both masters, as a PromQL regular expression over the server label. */
     static String mastersRegex;
+    static int metricsPort;
 
     @BeforeAll
     static void start() throws Exception {
@@ -51,7 +60,7 @@ class PrometheusScrapeIT {
         masters.add(MemcachedServer.start());
         backup = MemcachedServer.start();
         mastersRegex = masters.get(0).address() + "|" + masters.get(1).address();
-        int metricsPort = MemcachedServer.freePort();
+        metricsPort = MemcachedServer.freePort();
         proxy = KvproxyProcess.startOverMastersAndBackup(dir, masters, backup,
                 "recv_timeout = 2000\nfailover_interval = 1\nfailover_threshold = 2\nmetrics_port = " + metricsPort);
         prometheus = PrometheusProcess.start(dir, metricsPort);
@@ -182,6 +191,31 @@ class PrometheusScrapeIT {
         }
         awaitValue("kvproxy_server_in_ring{" + server + "}", 1);
         assertEquals(1, value("kvproxy_server_ejections_total{" + server + "}"));
+    }
+
+    @Test
+    @Order(5)
+    void theExpositionPassesPromtoolAndOnlyGetMetricsIsServed() throws Exception {
+        HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+        HttpResponse<String> metrics = http.send(request("/metrics", "GET"), HttpResponse.BodyHandlers.ofString());
+        assertEquals(200, metrics.statusCode());
+        assertEquals("text/plain; version=0.0.4; charset=utf-8", metrics.headers().firstValue("Content-Type").orElse(""));
+        Path exposition = dir.resolve("metrics.txt");
+        Files.writeString(exposition, metrics.body());
+        // promtool reads the exposition on stdin and lints it against Prometheus' naming conventions too.
+        Process promtool = new ProcessBuilder(MemcachedServer.find("promtool"), "check", "metrics")
+                .redirectInput(exposition.toFile()).redirectErrorStream(true).start();
+        String verdict = new String(promtool.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertTrue(promtool.waitFor(30, TimeUnit.SECONDS), "promtool did not finish");
+        assertEquals(0, promtool.exitValue(), "promtool check metrics: " + verdict);
+        assertEquals("", verdict.trim(), "promtool's lint");
+        assertEquals(404, http.send(request("/", "GET"), HttpResponse.BodyHandlers.discarding()).statusCode());
+        assertEquals(405, http.send(request("/metrics", "POST"), HttpResponse.BodyHandlers.discarding()).statusCode());
+    }
+
+    private static HttpRequest request(String path, String method) {
+        return HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + metricsPort + path)).timeout(Duration.ofSeconds(5))
+                .method(method, HttpRequest.BodyPublishers.noBody()).build();
     }
 
     private static int count(CharSequence text, String word) {

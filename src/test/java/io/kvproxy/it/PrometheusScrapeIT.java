@@ -213,6 +213,31 @@ class PrometheusScrapeIT {
         assertEquals(405, http.send(request("/metrics", "POST"), HttpResponse.BodyHandlers.discarding()).statusCode());
     }
 
+    @Test
+    @Order(6)
+    void aPoolAReloadAddsAppearsAndOneItRemovesLeaves() throws Exception {
+        Path file = dir.resolve("kvproxy.ini");
+        String original = Files.readString(file);
+        int extraPort = MemcachedServer.freePort();
+        Files.writeString(file, original + "\n[extra]\nextension = memcached.jar\nlisten = 127.0.0.1:" + extraPort + "\nhosts = master\n");
+        Signals.send("HUP", proxy.pid());
+        assertTrue(Await.until(SCRAPED, () -> MemcachedServer.accepts(extraPort)), "pool extra not listening:\n" + proxy.log());
+        try (RawClient client = new RawClient(extraPort)) {
+            assertEquals("STORED\r\n", client.call("set extra:1 0 0 1\r\nx\r\n", "\r\n"));
+        }
+        awaitValue("kvproxy_requests_total{pool=\"extra\"}", 1);
+        awaitValue("count(kvproxy_server_in_ring{pool=\"extra\"})", masters.size());
+        Files.writeString(file, original);
+        Signals.send("HUP", proxy.pid());
+        assertTrue(Await.until(SCRAPED, () -> !MemcachedServer.accepts(extraPort)), "pool extra still listening:\n" + proxy.log());
+        // Gone from the scrape, the series go stale in Prometheus: no sample for them any more.
+        assertTrue(Await.until(SCRAPED, () -> query("kvproxy_requests_total{pool=\"extra\"}").isEmpty()),
+                "the removed pool is still scraped");
+        // The remaining pool keeps its count (the stats requests of the tests before add to the test's own).
+        double kept = value("kvproxy_requests_total{pool=\"memcached\"}");
+        assertTrue(kept >= SETS + GETS + DELETES + INCRS + 20, "pool memcached has " + kept + " requests");
+    }
+
     private static HttpRequest request(String path, String method) {
         return HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + metricsPort + path)).timeout(Duration.ofSeconds(5))
                 .method(method, HttpRequest.BodyPublishers.noBody()).build();

@@ -24,7 +24,9 @@ import io.kvproxy.route.ServerDirectory;
 import io.kvproxy.route.Topology;
 import io.kvproxy.spi.Counter;
 import io.kvproxy.spi.Protocol;
+import io.kvproxy.stats.PrometheusMetrics;
 import io.kvproxy.stats.ProxyState;
+import io.kvproxy.stats.ServerTimings;
 import io.kvproxy.stats.WorkerCounters;
 import java.io.IOException;
 import java.net.InetSocketAddress;
@@ -83,6 +85,10 @@ public final class Daemon implements ConfigApplier {
     private final List<ProxyState> states = new ArrayList<>();
     private final List<RejoinGateOverWorkers> gates = new ArrayList<>();
     private ClientSlots slots;
+    /** The reports of the pools served now, for {@code /metrics}: republished whole when a reload adds or removes a pool. */
+    private volatile List<ProxyState> served = List.of();
+    /** {@code metrics_port}'s server, or null when there is none. */
+    private MetricsEndpoint metrics;
 
     /**
      * @param protocols each pool's protocol, in the order of {@link ProxyConfig#pools()}
@@ -109,10 +115,22 @@ public final class Daemon implements ConfigApplier {
         ProxySettings settings = config.proxy();
         slots = new ClientSlots(settings.maxClients());
         List<ServerSocketChannel> bound = bind(config.pools(), settings);
+        if (settings.metricsPort() != 0) {
+            try {
+                metrics = MetricsEndpoint.start(settings.bind(), settings.metricsPort(),
+                        new PrometheusMetrics(() -> served, slots::used, slots::accepted, slots::refused));
+            } catch (IOException e) {
+                for (ServerSocketChannel listener : bound) {
+                    listener.close();
+                }
+                throw e;
+            }
+        }
         for (int p = 0; p < config.pools().size(); p++) {
             pools.add(newPool(p, config.pools().get(p), protocols.get(p), bound.get(p), settings));
             running.put(config.pools().get(p).name(), p);
         }
+        publishServed();
         CpuAffinity affinity = settings.cpuAffinity() ? new LinuxCpuAffinity(Runtime.getRuntime().availableProcessors()) : CpuAffinity.NONE;
         WorkerContext context = new WorkerContext(pools, slots, Clock.SYSTEM, affinity, live(settings),
                 settings.maxPacketBytes(), settings.threadCount());
@@ -164,11 +182,13 @@ public final class Daemon implements ConfigApplier {
             counters.add(new WorkerCounters());
         }
         int backendConnections = proxy.threadCount() * topology.listedCount() * protocol.backendKinds();
+        ServerTimings timings = new ServerTimings(proxy.threadCount());
         ProxyState state = new ProxyState(version, settings.name(), () -> config.proxy(), () -> pools.get(index).topology(), counters,
-                slots::used, slots::accepted, slots::refused, backendConnections, this::workerAllocatedBytes, () -> repairBacklog(index));
+                slots::used, slots::accepted, slots::refused, backendConnections, this::workerAllocatedBytes, () -> repairBacklog(index),
+                timings);
         state.configLoaded(generation, loadedAt);
         states.add(state);
-        return new Pool(index, settings.name(), listener, protocol, topology, state, counters);
+        return new Pool(index, settings.name(), listener, protocol, topology, state, counters, timings);
     }
 
     private void startMonitor(Pool pool, ProxySettings settings) {
@@ -312,6 +332,7 @@ public final class Daemon implements ConfigApplier {
         Pool pool = newPool(pools.size(), settings, protocol, listener, proxy);
         pools.add(pool);
         running.put(settings.name(), pool.index());
+        publishServed();
         List<CompletableFuture<Void>> added = new ArrayList<>();
         for (Worker worker : workers) {
             CompletableFuture<Void> done = new CompletableFuture<>();
@@ -339,6 +360,15 @@ public final class Daemon implements ConfigApplier {
         monitors.get(index).stop();
         monitorThreads.get(index).interrupt();
         running.values().remove(index);
+        publishServed();
+    }
+
+    private void publishServed() {
+        List<ProxyState> now = new ArrayList<>();
+        for (int index : running.values()) {
+            now.add(states.get(index));
+        }
+        served = List.copyOf(now);
     }
 
     private static void await(List<CompletableFuture<Void>> futures, String what) throws ConfigException {
@@ -373,6 +403,7 @@ public final class Daemon implements ConfigApplier {
         check.accept("log_path", new Object[] {old.logPath(), now.logPath()});
         check.accept("ext_path", new Object[] {old.extPath(), now.extPath()});
         check.accept("max_packet", new Object[] {old.maxPacketBytes(), now.maxPacketBytes()});
+        check.accept("metrics_port", new Object[] {old.metricsPort(), now.metricsPort()});
         return refused;
     }
 
@@ -610,6 +641,9 @@ public final class Daemon implements ConfigApplier {
             }
         }
         logStopSummary(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - startNanos));
+        if (metrics != null) {
+            metrics.stop();
+        }
     }
 
     private void closeListeners() {

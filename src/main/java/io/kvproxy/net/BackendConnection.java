@@ -7,6 +7,7 @@ import io.kvproxy.spi.Buffer;
 import io.kvproxy.spi.MalformedReplyException;
 import io.kvproxy.spi.PendingReply;
 import io.kvproxy.spi.ReplyFramer;
+import io.kvproxy.stats.BackendTimings;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.StandardSocketOptions;
@@ -53,6 +54,8 @@ final class BackendConnection implements Backend {
     private final InetSocketAddress address;
     private final String addressText;
     private final ServerHealth health;
+    /** This worker's latencies and failures of this server's requests, by command kind. */
+    private final BackendTimings timings;
     private final ReplyFramer framer;
     /** These three a reload may change ({@link #applySettings}); on the worker's thread. */
     private long recvTimeoutNanos;
@@ -80,12 +83,13 @@ final class BackendConnection implements Backend {
     /** The head reply that waited {@code recv_timeout} in vain: the rest of it is delivered without asking. */
     private PendingReply unthrottled;
 
-    BackendConnection(Worker worker, InetSocketAddress address, ServerHealth health, ReplyFramer framer,
+    BackendConnection(Worker worker, InetSocketAddress address, ServerHealth health, BackendTimings timings, ReplyFramer framer,
                       long recvTimeoutNanos, long connectTimeoutNanos, long maxRetryNanos, int maxPacketBytes) {
         this.worker = worker;
         this.address = address;
         this.addressText = health.address();
         this.health = health;
+        this.timings = timings;
         this.framer = framer;
         this.recvTimeoutNanos = recvTimeoutNanos;
         this.connectTimeoutNanos = connectTimeoutNanos;
@@ -121,7 +125,7 @@ final class BackendConnection implements Backend {
         }
         long now = worker.nanoTime();
         long start = state == State.CONNECTING ? Math.max(now, stateDeadlineNanos) : now;
-        fifo.add(reply, framer.expectation(reply), start + recvTimeoutNanos);
+        fifo.add(reply, framer.expectation(reply), now, start + recvTimeoutNanos);
         if (!dirty) {
             dirty = true;
             worker.markDirty(this);
@@ -252,12 +256,14 @@ final class BackendConnection implements Backend {
                 }
                 continue;
             }
+            long sentNanos = fifo.headEnqueuedNanos();
             PendingReply reply = fifo.poll();
             if (reply == unthrottled) {
                 unthrottled = null;
             }
             if (!late) {
                 health.recordSuccess();
+                timings.recordReply(reply.commandKind(), nowNanos - sentNanos);
                 reply.onReply(in, offset, length);
             }
             in.skip(length);
@@ -349,6 +355,7 @@ final class BackendConnection implements Backend {
         while ((expired = fifo.expireNext(nowNanos)) != null) {
             anyExpired = true;
             health.recordFailure();
+            timings.recordFailure(expired.commandKind(), BackendFailure.TIMEOUT);
             expired.onFailure(BackendFailure.TIMEOUT);
         }
         if (anyExpired && state == State.CONNECTED && !in.isEmpty()) {
@@ -415,6 +422,7 @@ final class BackendConnection implements Backend {
             PendingReply reply = fifo.poll();
             if (!late) {
                 failed++;
+                timings.recordFailure(reply.commandKind(), BackendFailure.UNAVAILABLE);
                 reply.onFailure(BackendFailure.UNAVAILABLE);
             }
         }

@@ -14,6 +14,8 @@ final class PendingFifo {
 
     private PendingReply[] replies;
     private long[] deadlines;
+    /** When each entry was enqueued, for the server's latency. */
+    private long[] enqueuedNanos;
     /** The framer's {@link io.kvproxy.spi.ReplyFramer#expectation} of each entry, taken when it was sent. */
     private int[] expectations;
     private boolean[] abandoned;
@@ -25,6 +27,7 @@ final class PendingFifo {
     PendingFifo(int initialCapacity) {
         replies = new PendingReply[initialCapacity];
         deadlines = new long[initialCapacity];
+        enqueuedNanos = new long[initialCapacity];
         expectations = new int[initialCapacity];
         abandoned = new boolean[initialCapacity];
     }
@@ -37,13 +40,14 @@ final class PendingFifo {
         return size == 0;
     }
 
-    void add(PendingReply reply, int expectation, long deadlineNanos) {
+    void add(PendingReply reply, int expectation, long enqueuedAtNanos, long deadlineNanos) {
         if (size == replies.length) {
             grow();
         }
         int slot = (head + size) & (replies.length - 1);
         replies[slot] = reply;
         deadlines[slot] = deadlineNanos;
+        enqueuedNanos[slot] = enqueuedAtNanos;
         expectations[slot] = expectation;
         abandoned[slot] = false;
         size++;
@@ -55,6 +59,10 @@ final class PendingFifo {
 
     int headExpectation() {
         return expectations[head];
+    }
+
+    long headEnqueuedNanos() {
+        return enqueuedNanos[head];
     }
 
     boolean headAbandoned() {
@@ -100,17 +108,20 @@ final class PendingFifo {
         int capacity = replies.length * 2;
         PendingReply[] newReplies = new PendingReply[capacity];
         long[] newDeadlines = new long[capacity];
+        long[] newEnqueued = new long[capacity];
         int[] newExpectations = new int[capacity];
         boolean[] newAbandoned = new boolean[capacity];
         for (int i = 0; i < size; i++) {
             int slot = (head + i) & (replies.length - 1);
             newReplies[i] = replies[slot];
             newDeadlines[i] = deadlines[slot];
+            newEnqueued[i] = enqueuedNanos[slot];
             newExpectations[i] = expectations[slot];
             newAbandoned[i] = abandoned[slot];
         }
         replies = newReplies;
         deadlines = newDeadlines;
+        enqueuedNanos = newEnqueued;
         expectations = newExpectations;
         abandoned = newAbandoned;
         head = 0;

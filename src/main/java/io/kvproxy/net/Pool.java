@@ -3,6 +3,7 @@ package io.kvproxy.net;
 import io.kvproxy.route.Topology;
 import io.kvproxy.spi.Protocol;
 import io.kvproxy.spi.ProxyView;
+import io.kvproxy.stats.ServerTimings;
 import io.kvproxy.stats.WorkerCounters;
 import java.nio.channels.ServerSocketChannel;
 import java.util.List;
@@ -24,6 +25,7 @@ public final class Pool {
     private final Protocol protocol;
     private final ProxyView view;
     private final List<WorkerCounters> counters;
+    private final ServerTimings timings;
     private volatile Topology topology;
 
     /**
@@ -31,9 +33,11 @@ public final class Pool {
      * @param name the pool's section name, for logs and reports
      * @param listener the non-blocking listening socket, registered with every worker's selector
      * @param counters each worker's counters for this pool, by worker index, already known to {@code view}
+     * @param timings the latencies and failures of the pool's servers, where each worker's backend
+     *     connections record theirs
      */
     public Pool(int index, String name, ServerSocketChannel listener, Protocol protocol, Topology topology, ProxyView view,
-                List<WorkerCounters> counters) {
+                List<WorkerCounters> counters, ServerTimings timings) {
         this.index = index;
         this.name = name;
         this.listener = listener;
@@ -41,6 +45,7 @@ public final class Pool {
         this.topology = topology;
         this.view = view;
         this.counters = List.copyOf(counters);
+        this.timings = timings;
     }
 
     public int index() {
@@ -74,5 +79,9 @@ public final class Pool {
 
     public List<WorkerCounters> counters() {
         return counters;
+    }
+
+    public ServerTimings timings() {
+        return timings;
     }
 }

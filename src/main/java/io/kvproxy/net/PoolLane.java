@@ -111,7 +111,8 @@ final class PoolLane {
 
     private BackendConnection newConnection(Topology next, int server, int kind) {
         InetSocketAddress address = new InetSocketAddress(next.server(server).host(), next.server(server).port());
-        return new BackendConnection(worker, address, next.health(server), pool.protocol().newReplyFramer(kind),
+        return new BackendConnection(worker, address, next.health(server), pool.timings().forWorker(next.health(server).address(), worker.index()),
+                pool.protocol().newReplyFramer(kind),
                 worker.live().recvTimeoutNanos(), worker.live().connectTimeoutNanos(), worker.live().maxRetryNanos(),
                 context.maxPacketBytes());
     }

@@ -14,6 +14,8 @@ public final class ServerHealth {
     private final AtomicLong failures = new AtomicLong();
     private final AtomicInteger consecutiveFailures = new AtomicInteger();
     private volatile boolean online = true;
+    /** Times the server was taken out of its rings; written only by the thread that sets {@link #online}. */
+    private final AtomicLong ejections = new AtomicLong();
 
     public ServerHealth(String address) {
         this.address = address;
@@ -49,6 +51,14 @@ public final class ServerHealth {
     }
 
     public void setOnline(boolean online) {
+        if (this.online && !online) {
+            ejections.incrementAndGet();
+        }
         this.online = online;
+    }
+
+    /** How many times the server was taken out of its rings since start. */
+    public long ejections() {
+        return ejections.get();
     }
 }

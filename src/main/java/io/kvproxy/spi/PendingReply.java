@@ -35,4 +35,12 @@ public interface PendingReply {
      * Parts already delivered stand; nothing follows this call.
      */
     void onFailure(BackendFailure failure);
+
+    /**
+     * What kind of request this is a reply to, for the server's latency and error metrics. Asked once per
+     * request on the worker when the reply (or failure) comes, so it must not allocate.
+     */
+    default CommandKind commandKind() {
+        return CommandKind.OTHER;
+    }
 }

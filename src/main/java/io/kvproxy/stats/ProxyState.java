@@ -38,6 +38,7 @@ public final class ProxyState implements ProxyView {
     private final int backendConnections;
     private final LongSupplier workerAllocatedBytes;
     private final LongSupplier repairBacklog;
+    private final ServerTimings timings;
     private final long startMillis = System.currentTimeMillis();
     /** What {@code stats} subtracts since the last {@code stats reset}: one slot per counter, then the connection totals. */
     private final AtomicLongArray resetBase = new AtomicLongArray(COUNTERS.length + 2);
@@ -57,7 +58,7 @@ public final class ProxyState implements ProxyView {
      */
     public ProxyState(String version, String pool, Supplier<ProxySettings> settings, Supplier<Topology> topology, List<WorkerCounters> counters,
                       IntSupplier clientConnections, LongSupplier totalConnections, LongSupplier refusedConnections,
-                      int backendConnections, LongSupplier workerAllocatedBytes, LongSupplier repairBacklog) {
+                      int backendConnections, LongSupplier workerAllocatedBytes, LongSupplier repairBacklog, ServerTimings timings) {
         this.version = version;
         this.pool = pool;
         this.settings = settings;
@@ -69,11 +70,27 @@ public final class ProxyState implements ProxyView {
         this.backendConnections = backendConnections;
         this.workerAllocatedBytes = workerAllocatedBytes;
         this.repairBacklog = repairBacklog;
+        this.timings = timings;
     }
 
     /** Records the configuration now in force, for {@code status} and {@code stats}. */
     public void configLoaded(long generation, Instant loadedAt) {
         configLoad = new ConfigLoad(generation, loadedAt);
+    }
+
+    /** The pool's name. */
+    public String pool() {
+        return pool;
+    }
+
+    /** The pool's topology now. */
+    public Topology topology() {
+        return topology.get();
+    }
+
+    /** The latencies and failures of the pool's servers. */
+    public ServerTimings timings() {
+        return timings;
     }
 
     @Override
@@ -202,6 +219,7 @@ public final class ProxyState implements ProxyView {
         }
         sink.stat("kvproxy_backend_failures", Long.toString(failures));
         sink.stat("kvproxy_backend_servers_offline", Integer.toString(offline));
+        LatencyStats.forEachStat(topology, timings, sink);
     }
 
     @Override

@@ -30,6 +30,19 @@ final class ExternalProgram {
                 new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8));
     }
 
+    /** SIGTERM to a process the test started, then up to {@code graceSeconds} for it to exit; SIGKILL if it lingers. */
+    static void end(Process process, int graceSeconds) {
+        process.destroy();
+        try {
+            if (!process.waitFor(graceSeconds, TimeUnit.SECONDS)) {
+                process.destroyForcibly().waitFor(5, TimeUnit.SECONDS);
+            }
+        } catch (InterruptedException e) {
+            process.destroyForcibly();
+            Thread.currentThread().interrupt();
+        }
+    }
+
     private static String requireExecutable(String path) {
         if (!java.nio.file.Files.isExecutable(java.nio.file.Path.of(path))) {
             throw new IllegalStateException(path + " is not installed: run sbin/test, which installs what the tests need");

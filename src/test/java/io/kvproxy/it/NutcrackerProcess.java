@@ -76,14 +76,6 @@ final class NutcrackerProcess implements AutoCloseable {
     /** SIGTERM (nutcracker's default action: exit) and wait; SIGKILL if it lingers. */
     @Override
     public void close() {
-        process.destroy();
-        try {
-            if (!process.waitFor(10, TimeUnit.SECONDS)) {
-                process.destroyForcibly().waitFor(5, TimeUnit.SECONDS);
-            }
-        } catch (InterruptedException e) {
-            process.destroyForcibly();
-            Thread.currentThread().interrupt();
-        }
+        ExternalProgram.end(process, 10);
     }
 }

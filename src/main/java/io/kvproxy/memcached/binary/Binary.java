@@ -1,6 +1,7 @@
 package io.kvproxy.memcached.binary;
 
 import io.kvproxy.spi.Buffer;
+import io.kvproxy.spi.CommandKind;
 import java.nio.charset.StandardCharsets;
 
 /** The binary protocol's constants and packet layout (memcached's BinaryProtocolRevamped). */
@@ -54,6 +55,18 @@ final class Binary {
             case GATQ -> GAT;
             case GATKQ -> GATK;
             default -> opcode;
+        };
+    }
+
+    /** What the metrics call {@code opcode} when it goes to a server. */
+    static CommandKind commandKind(int opcode) {
+        return switch (loud(opcode)) {
+            case GET, GETK, GAT, GATK -> CommandKind.GET;
+            case SET, ADD, REPLACE, APPEND, PREPEND -> CommandKind.SET;
+            case DELETE -> CommandKind.DELETE;
+            case INCREMENT, DECREMENT -> CommandKind.ARITHMETIC;
+            case TOUCH -> CommandKind.TOUCH;
+            default -> CommandKind.OTHER;
         };
     }
 

@@ -7,6 +7,7 @@ import io.kvproxy.memcached.ReplyQueue;
 import io.kvproxy.spi.Backend;
 import io.kvproxy.spi.BackendFailure;
 import io.kvproxy.spi.Buffer;
+import io.kvproxy.spi.CommandKind;
 import io.kvproxy.spi.BufferPool;
 import io.kvproxy.spi.Counter;
 
@@ -87,6 +88,11 @@ final class BinaryCommand implements BinaryReplyReceiver, ReplyQueue.Entry, Repl
     @Override
     public int sentOpcode() {
         return loud(opcode);
+    }
+
+    @Override
+    public CommandKind commandKind() {
+        return Binary.commandKind(opcode);
     }
 
     // Answers are taken even after the client has gone: a write it made is still replicated.

@@ -6,6 +6,7 @@ import io.kvproxy.spi.Backend;
 import io.kvproxy.spi.BackendFailure;
 import io.kvproxy.spi.Buffer;
 import io.kvproxy.spi.BufferPool;
+import io.kvproxy.spi.CommandKind;
 import io.kvproxy.spi.Counter;
 import java.util.Arrays;
 
@@ -50,6 +51,8 @@ final class PendingCommand implements ReplyQueue.Entry, ReplicaReceiver.SyncWait
     final Buffer stored;
     private final MultiGetMerge merge;
     Kind kind;
+    /** What its backend requests are, for the servers' latency and error metrics. */
+    CommandKind commandKind = CommandKind.OTHER;
     boolean done;
     /** The reply was written to the client when it arrived: nothing left to emit. */
     private boolean emitted;
@@ -83,8 +86,9 @@ final class PendingCommand implements ReplyQueue.Entry, ReplicaReceiver.SyncWait
         this.merge = new MultiGetMerge(stored, pool);
     }
 
-    void reset(Kind kind) {
+    void reset(Kind kind, CommandKind commandKind) {
         this.kind = kind;
+        this.commandKind = commandKind;
         done = false;
         emitted = false;
         partCount = 0;
@@ -398,6 +402,11 @@ final class PendingCommand implements ReplyQueue.Entry, ReplicaReceiver.SyncWait
         @Override
         public boolean expectsValues() {
             return expectsValues;
+        }
+
+        @Override
+        public CommandKind commandKind() {
+            return owner.commandKind;
         }
 
         @Override

@@ -1,6 +1,7 @@
 package io.kvproxy.memcached.text;
 
 import io.kvproxy.spi.Buffer;
+import io.kvproxy.spi.CommandKind;
 import java.nio.charset.StandardCharsets;
 
 /** The commands of memcached's text protocol that kvproxy serves, and how each is routed. */
@@ -52,6 +53,18 @@ enum TextCommand {
     /** Commands followed by a data block. */
     boolean isStorage() {
         return this == SET || this == ADD || this == REPLACE || this == APPEND || this == PREPEND || this == CAS;
+    }
+
+    /** What the metrics call this command when it goes to a server. */
+    CommandKind commandKind() {
+        return switch (this) {
+            case GET, GETS, GAT, GATS, MG -> CommandKind.GET;
+            case SET, ADD, REPLACE, APPEND, PREPEND, CAS, MS -> CommandKind.SET;
+            case DELETE, MD -> CommandKind.DELETE;
+            case INCR, DECR, MA -> CommandKind.ARITHMETIC;
+            case TOUCH -> CommandKind.TOUCH;
+            default -> CommandKind.OTHER;
+        };
     }
 
     /** Looks up the command word at absolute {@code [offset, offset + length)}; null when unknown. */

@@ -14,9 +14,10 @@ import io.kvproxy.spi.Buffer;
 import io.kvproxy.spi.ClientChannel;
 import io.kvproxy.spi.ClientSession;
 import io.kvproxy.spi.ClusterRole;
+import io.kvproxy.spi.CommandKind;
 import io.kvproxy.spi.Counter;
-import io.kvproxy.spi.Replicator;
 import io.kvproxy.spi.Replicator.ReplicaWrite;
+import io.kvproxy.spi.Replicator;
 import io.kvproxy.spi.Route;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayDeque;
@@ -224,7 +225,7 @@ public final class TextSession implements ClientSession {
             command.addKey(in, base + request.tokenStart[t], request.tokenLength[t], partIndex);
         }
         if (command.partCount() == 0) {
-            command.reset(Kind.LOCAL);
+            command.reset(Kind.LOCAL, CommandKind.OTHER);
             command.stored.putAscii("SERVER_ERROR " + BackendFailure.UNAVAILABLE.message()).put(CRLF);
             command.done = true;
             replies.emitReady();
@@ -453,7 +454,7 @@ public final class TextSession implements ClientSession {
 
     PendingCommand enqueue(Kind kind) {
         PendingCommand command = replies.add();
-        command.reset(kind);
+        command.reset(kind, request.command == null ? CommandKind.OTHER : request.command.commandKind());
         return command;
     }
 

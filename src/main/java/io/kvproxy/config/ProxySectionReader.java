@@ -15,7 +15,7 @@ final class ProxySectionReader {
     private static final Set<String> KEYS = Set.of(
             "port", "bind", "thread_count", "cpu_affinity", "backlog", "recv_timeout", "connect_timeout",
             "idle_timeout", "log_path", "log_level", "ext_path", "max_packet", "failover_threshold",
-            "failover_interval", "async_size", "max_clients");
+            "failover_interval", "async_size", "max_clients", "stats_port");
 
     private static final List<String> LOG_LEVELS = List.of("fatal", "error", "warn", "info", "debug");
     private static final int NO_BOUND = Integer.MAX_VALUE;
@@ -47,9 +47,14 @@ final class ProxySectionReader {
         int failoverIntervalSeconds = values.integer("failover_interval", 2, 1, NO_BOUND);
         int asyncSize = values.integer("async_size", 50000, 1, NO_BOUND);
         int maxClients = values.integer("max_clients", 10000, 1, NO_BOUND);
+        // Off unless asked for: twemproxy's 22222 would collide between instances on one host.
+        int statsPort = values.integer("stats_port", 0, 0, 65535);
+        if (statsPort != 0 && statsPort == port) {
+            values.problem("stats_port", "must differ from port (" + port + ")");
+        }
         return new ProxySettings(port, bind, cpuAffinity ? availableCores : configuredThreads, cpuAffinity, backlog,
                 recvTimeoutMillis, connectTimeoutMillis, idleTimeoutSeconds, logPath, logLevel, extPath,
-                maxPacketBytes, failoverThreshold, failoverIntervalSeconds, asyncSize, maxClients);
+                maxPacketBytes, failoverThreshold, failoverIntervalSeconds, asyncSize, maxClients, statsPort);
     }
 
     /** An IPv4 or IPv6 literal (brackets optional) or a host name, kept unresolved; see {@link HostSyntax}. */

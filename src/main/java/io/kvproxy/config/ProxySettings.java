@@ -21,6 +21,7 @@ import java.nio.file.Path;
  * @param failoverIntervalSeconds how often out servers are probed and failure counts acted on
  * @param asyncSize capacity of the asynchronous replication queue
  * @param maxClients client connections accepted at once
+ * @param statsPort TCP port (on {@code bind}) that writes twemproxy's stats JSON to whoever connects; 0 means none
  */
 public record ProxySettings(
         int port,
@@ -38,5 +39,6 @@ public record ProxySettings(
         int failoverThreshold,
         int failoverIntervalSeconds,
         int asyncSize,
-        int maxClients) {
+        int maxClients,
+        int statsPort) {
 }

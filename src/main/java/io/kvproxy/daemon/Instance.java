@@ -29,7 +29,8 @@ record Instance(String name, Path home) {
         ProxySettings named = new ProxySettings(proxy.port(), proxy.bind(), proxy.threadCount(), proxy.cpuAffinity(),
                 proxy.backlog(), proxy.recvTimeoutMillis(), proxy.connectTimeoutMillis(), proxy.idleTimeoutSeconds(),
                 home.resolve("log").resolve(name + ".log"), proxy.logLevel(), proxy.extPath(), proxy.maxPacketBytes(),
-                proxy.failoverThreshold(), proxy.failoverIntervalSeconds(), proxy.asyncSize(), proxy.maxClients());
+                proxy.failoverThreshold(), proxy.failoverIntervalSeconds(), proxy.asyncSize(), proxy.maxClients(),
+                proxy.statsPort());
         return new ProxyConfig(config.file(), named, config.pools(), config.keyLines());
     }
 }

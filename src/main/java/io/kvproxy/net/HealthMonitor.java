@@ -122,7 +122,7 @@ public final class HealthMonitor implements Runnable {
             if (health.isOnline()) {
                 int failures = health.consecutiveFailures();
                 if (failures >= threshold) {
-                    health.setOnline(false);
+                    health.recordEjection(System.currentTimeMillis());
                     changed = true;
                     log.warn("pool {}: server {} ejected: {} consecutive failures (failover_threshold {})", pool, health.address(), failures, threshold);
                 }

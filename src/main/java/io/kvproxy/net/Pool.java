@@ -3,6 +3,7 @@ package io.kvproxy.net;
 import io.kvproxy.route.Topology;
 import io.kvproxy.spi.Protocol;
 import io.kvproxy.spi.ProxyView;
+import io.kvproxy.stats.ServerCounters;
 import io.kvproxy.stats.WorkerCounters;
 import java.nio.channels.ServerSocketChannel;
 import java.util.List;
@@ -24,6 +25,7 @@ public final class Pool {
     private final Protocol protocol;
     private final ProxyView view;
     private final List<WorkerCounters> counters;
+    private final List<ServerCounters> serverCounters;
     private volatile Topology topology;
 
     /**
@@ -31,9 +33,10 @@ public final class Pool {
      * @param name the pool's section name, for logs and reports
      * @param listener the non-blocking listening socket, registered with every worker's selector
      * @param counters each worker's counters for this pool, by worker index, already known to {@code view}
+     * @param serverCounters each worker's per-server and client counters for this pool, by worker index
      */
     public Pool(int index, String name, ServerSocketChannel listener, Protocol protocol, Topology topology, ProxyView view,
-                List<WorkerCounters> counters) {
+                List<WorkerCounters> counters, List<ServerCounters> serverCounters) {
         this.index = index;
         this.name = name;
         this.listener = listener;
@@ -41,6 +44,7 @@ public final class Pool {
         this.topology = topology;
         this.view = view;
         this.counters = List.copyOf(counters);
+        this.serverCounters = List.copyOf(serverCounters);
     }
 
     public int index() {
@@ -74,5 +78,9 @@ public final class Pool {
 
     public List<WorkerCounters> counters() {
         return counters;
+    }
+
+    public List<ServerCounters> serverCounters() {
+        return serverCounters;
     }
 }

@@ -14,6 +14,9 @@ public final class ServerHealth {
     private final AtomicLong failures = new AtomicLong();
     private final AtomicInteger consecutiveFailures = new AtomicInteger();
     private volatile boolean online = true;
+    private final AtomicLong ejections = new AtomicLong();
+    /** When it was last ejected, in microseconds since the epoch (twemproxy's server_ejected_at); 0 if never. */
+    private volatile long ejectedAtMicros;
 
     public ServerHealth(String address) {
         this.address = address;
@@ -50,5 +53,21 @@ public final class ServerHealth {
 
     public void setOnline(boolean online) {
         this.online = online;
+    }
+
+    /** The health monitor took it out of its rings for its failures, at {@code epochMillis}. */
+    public void recordEjection(long epochMillis) {
+        online = false;
+        ejectedAtMicros = epochMillis * 1000;
+        ejections.incrementAndGet();
+    }
+
+    /** Times the health monitor ejected it. */
+    public long ejections() {
+        return ejections.get();
+    }
+
+    public long ejectedAtMicros() {
+        return ejectedAtMicros;
     }
 }

@@ -76,7 +76,7 @@ class ConfigLoaderTest {
         ProxySettings proxy = load(writeWithExtension(dir), dir).proxy();
 
         assertEquals(new ProxySettings(55669, "127.0.0.1", 2, false, 1024, 100, 1000, 0,
-                dir.resolve("log/kvproxy.log"), "warn", dir.resolve("ext"), 1024 * 1024, 2, 2, 50000, 10000), proxy);
+                dir.resolve("log/kvproxy.log"), "warn", dir.resolve("ext"), 1024 * 1024, 2, 2, 50000, 10000, 0), proxy);
     }
 
     @Test
@@ -140,7 +140,7 @@ class ConfigLoaderTest {
         ProxyConfig config = load(file, dir);
 
         assertEquals(new ProxySettings(11000, "0.0.0.0", 8, false, 64, 250, 300, 3600, Path.of("/var/log/kvproxy.log"),
-                "debug", dir.resolve("plugins"), 128 * 1024 * 1024, 5, 10, 7, 3), config.proxy());
+                "debug", dir.resolve("plugins"), 128 * 1024 * 1024, 5, 10, 7, 3, 0), config.proxy());
         PoolSettings extension = config.pools().get(0);
         assertEquals("mc", extension.name());
         assertEquals("mc.jar", extension.jar());

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -130,6 +131,39 @@ class StatsPortIT {
         assertEquals(0L, server.get("server_connections"), "none connected: " + server);
         assertEquals(0L, server.get("kvproxy_online"), "out of the ring: " + server);
         assertTrue((Long) server(ours, NAMES[0]).get("server_connections") > 0, "the live one stays connected: " + ours);
+    }
+
+    @Test
+    @Timeout(120)
+    void aServerThatStaysKeepsItsCountsAcrossAReloadAndOneAddedStartsAfresh() throws Exception {
+        MemcachedServer first = MemcachedServer.start();
+        servers.add(first);
+        int port = MemcachedServer.freePort();
+        statsPort = MemcachedServer.freePort();
+        String kvproxyExtra = "stats_port = " + statsPort + "\nrecv_timeout = 2000";
+        String pool = "[" + POOL + "]\nextension = memcached.jar\nhosts = master\n\n[master]\n" + first.address() + " = \"alpha:100\"\n";
+        kvproxy = KvproxyProcess.start(dir, port, KvproxyProcess.config(port, dir, kvproxyExtra, pool));
+        try (RawClient client = new RawClient(port)) {
+            for (int i = 0; i < 100; i++) {
+                assertEquals("STORED\r\n", client.call("set before" + i + " 0 0 1\r\nx\r\n", "\r\n"));
+            }
+        }
+        long before = (Long) server(report(), "alpha").get("requests");
+        assertTrue(before >= 100, "the sets: " + report());
+
+        MemcachedServer second = MemcachedServer.start();
+        servers.add(second);
+        Files.writeString(dir.resolve("kvproxy.ini"), KvproxyProcess.config(port, dir, kvproxyExtra,
+                pool + second.address() + " = \"beta:100\"\n"));
+        Signals.send("HUP", kvproxy.pid());
+        assertTrue(Await.until(Duration.ofSeconds(20), () -> (Long) pool(report()).get("kvproxy_config_generation") == 2),
+                "reloaded: " + report() + "\n" + kvproxy.log());
+
+        Map<String, Object> after = report();
+        assertEquals(Set.of("alpha", "beta"), objects(pool(after)), "the servers after the reload: " + after);
+        assertTrue((Long) server(after, "alpha").get("requests") >= before, "alpha's counts kept: " + before + " before, " + after);
+        assertTrue((Long) server(after, "beta").get("requests") < 100, "beta's start from nothing: " + after);
+        assertTrue((Long) server(after, "beta").get("server_connections") > 0, "beta connected: " + after);
     }
 
     /** Two memcached servers, nutcracker over them with its stats port, kvproxy over them with stats_port. */

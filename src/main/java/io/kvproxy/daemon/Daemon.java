@@ -91,6 +91,7 @@ public final class Daemon implements ConfigApplier {
     private volatile List<TwemproxyStats.PoolSource> reported = List.of();
     private final long startMillis = System.currentTimeMillis();
     private StatsPort statsPort;
+    private List<String> unreachableAtStart = List.of();
 
     /**
      * @param protocols each pool's protocol, in the order of {@link ProxyConfig#pools()}
@@ -142,6 +143,60 @@ public final class Daemon implements ConfigApplier {
         for (PoolSettings pool : config.pools()) {
             log.warn("kvproxy {} pool [{}] listening on {} with {} workers; hosts={} ({} servers)", version, pool.name(),
                     pool.listenAddress(), workers.size(), pool.hosts().name(), pool.hosts().servers().size());
+        }
+        unreachableAtStart = probeAtStart(settings);
+        for (String line : unreachableAtStart) {
+            log.warn(line);
+        }
+    }
+
+    /**
+     * One line per pool some of whose servers did not answer a probe at start (empty when all did), for the
+     * log and the terminal: the proxy serves anyway, and each such server joins once it answers.
+     */
+    List<String> unreachableAtStart() {
+        return unreachableAtStart;
+    }
+
+    /** Probes every server of every pool at once, as the health monitor would, and names those that did not answer. */
+    private List<String> probeAtStart(ProxySettings settings) {
+        List<List<CompletableFuture<String>>> verdicts = new ArrayList<>();
+        java.util.concurrent.ExecutorService probes = java.util.concurrent.Executors.newCachedThreadPool(task -> {
+            Thread thread = new Thread(task, "kvproxy-start-probe");
+            thread.setDaemon(true);
+            return thread;
+        });
+        try {
+            for (Pool pool : pools) {
+                Topology topology = pool.topology();
+                ServerProbe probe = probe(pool.protocol(), settings);
+                List<CompletableFuture<String>> ofPool = new ArrayList<>();
+                for (int i = 0; i < topology.serverCount(); i++) {
+                    ServerSpec server = topology.contains(i) ? topology.server(i) : null;
+                    ofPool.add(server == null ? CompletableFuture.completedFuture(null)
+                            : CompletableFuture.supplyAsync(() -> probe.probe(server.host(), server.port()), probes));
+                }
+                verdicts.add(ofPool);
+            }
+            List<String> lines = new ArrayList<>();
+            for (int p = 0; p < pools.size(); p++) {
+                Topology topology = pools.get(p).topology();
+                List<String> down = new ArrayList<>();
+                for (int i = 0; i < topology.serverCount(); i++) {
+                    String verdict = verdicts.get(p).get(i).join();
+                    if (verdict != null) {
+                        down.add(topology.health(i).address() + " (" + verdict + ")");
+                    }
+                }
+                if (!down.isEmpty()) {
+                    lines.add("kvproxy: pool [" + pools.get(p).name() + "]: could not reach " + down.size() + " of "
+                            + topology.listedCount() + " servers: " + String.join(", ", down)
+                            + "; started anyway: each joins once it answers");
+                }
+            }
+            return lines;
+        } finally {
+            probes.shutdownNow();
         }
     }
 
@@ -228,7 +283,7 @@ public final class Daemon implements ConfigApplier {
         RejoinGateOverWorkers gate = new RejoinGateOverWorkers(workers, pool.index(), rejoinTimeoutNanos(settings));
         gates.add(gate);
         HealthMonitor monitor = new HealthMonitor(pool.name(), pool::topology, settings.failoverThreshold(),
-                TimeUnit.SECONDS.toMillis(settings.failoverIntervalSeconds()), probe(pool.protocol(), settings), gate);
+                TimeUnit.SECONDS.toMillis(settings.failoverIntervalSeconds()), probe(pool.protocol(), settings), gate, Clock.SYSTEM);
         Thread thread = new Thread(monitor, "kvproxy-health-" + pool.name());
         thread.setDaemon(true);
         monitors.add(monitor);

@@ -78,6 +78,10 @@ final class BackendConnection implements Backend {
     /** CONNECTING: when the connect gives up. DOWN: when to try again. */
     private long stateDeadlineNanos;
     private long retryDelayNanos = FIRST_RETRY_NANOS;
+    /** Connects that failed in a row: the log speaks of the first and of the one that succeeds, not of each. */
+    private int failedConnects;
+    /** Connected at least once: the first connect is a lifecycle line, a reconnect is the health monitor's to tell. */
+    private boolean everConnected;
     /** When bytes last arrived: a server still streaming replies is slow, not hung. */
     private long lastProgressNanos;
     private boolean dirty;
@@ -216,7 +220,14 @@ final class BackendConnection implements Backend {
         lastProgressNanos = worker.nanoTime();
         retryDelayNanos = FIRST_RETRY_NANOS;
         key.interestOps(SelectionKey.OP_READ);
-        log.info("backend {} connected (worker {})", addressText, worker.index());
+        if (!everConnected) {
+            log.info("backend {} connected (worker {}){}", addressText, worker.index(),
+                    failedConnects == 0 ? "" : " after " + failedConnects + " failed attempts");
+        } else {
+            log.debug("backend {} connected again (worker {}) after {} failed attempts", addressText, worker.index(), failedConnects);
+        }
+        everConnected = true;
+        failedConnects = 0;
         if (!out.isEmpty() && !dirty) {
             dirty = true;
             worker.markDirty(this);
@@ -418,6 +429,7 @@ final class BackendConnection implements Backend {
      * is scheduled with exponential backoff up to {@code failover_interval}.
      */
     private void fail(long nowNanos, String reason, boolean countFailure) {
+        boolean wasConnected = state == State.CONNECTED;
         leave(State.DOWN);
         closeChannel();
         stateDeadlineNanos = nowNanos + retryDelayNanos;
@@ -426,8 +438,19 @@ final class BackendConnection implements Backend {
             health.recordFailure();
         }
         int failed = failPending();
-        log.warn("backend {} closed (worker {}): {}; {} requests failed, retry in {} ms",
-                addressText, worker.index(), reason, failed, (stateDeadlineNanos - nowNanos) / 1_000_000);
+        if (!wasConnected) {
+            failedConnects++;
+        }
+        // A server that is down is logged once by the health monitor (ejected, then a summary a minute), not
+        // by each connection of each worker on every retry: a connection's line is INFO only when it was up
+        // and requests in flight failed with it, else DEBUG.
+        if (wasConnected && failed > 0) {
+            log.info("backend {} closed (worker {}): {}; {} requests failed, retry in {} ms",
+                    addressText, worker.index(), reason, failed, (stateDeadlineNanos - nowNanos) / 1_000_000);
+        } else if (log.isDebugEnabled()) {
+            log.debug("backend {} closed (worker {}): {}; {} requests failed, retry in {} ms (failed connects: {})",
+                    addressText, worker.index(), reason, failed, (stateDeadlineNanos - nowNanos) / 1_000_000, failedConnects);
+        }
     }
 
     /** {@link #fail} for an error of the connection or of the server's bytes: counted as {@code server_err}. */

@@ -441,10 +441,10 @@ final class BackendConnection implements Backend {
         if (!wasConnected) {
             failedConnects++;
         }
-        // A server that is down is logged once by the health monitor (ejected, then a summary a minute), not
-        // by each connection of each worker on every retry: a connection's line is INFO only when it was up
-        // and requests in flight failed with it, else DEBUG.
-        if (wasConnected && failed > 0) {
+        // A server that is down is logged by the health monitor (ejected, then a summary a minute), not by
+        // each connection of each worker on every retry: the close of an established connection is its one
+        // INFO line; a connect that failed is DEBUG.
+        if (wasConnected) {
             log.info("backend {} closed (worker {}): {}; {} requests failed, retry in {} ms",
                     addressText, worker.index(), reason, failed, (stateDeadlineNanos - nowNanos) / 1_000_000);
         } else if (log.isDebugEnabled()) {

@@ -291,6 +291,16 @@ class ConfigLoaderTest {
 
     @Test
     @Timeout(10)
+    void statsPortIsReadAndMayNotBeThePort() throws Exception {
+        assertEquals(22222, load(writeWithExtension(dir, "[kvproxy]", "stats_port = 22222"), dir).proxy().statsPort());
+        assertProblems(writeWithExtension(dir, "[kvproxy]", "port = 22222", "stats_port = 22222"),
+                ":3: [kvproxy] stats_port: must differ from port (22222)");
+        assertProblems(writeWithExtension(dir, "[kvproxy]", "stats_port = 70000"),
+                ":2: [kvproxy] stats_port: expected an integer in 0..65535, got \"70000\"");
+    }
+
+    @Test
+    @Timeout(10)
     void problemFormatOmitsWhatDoesNotApply() {
         Path file = Path.of("etc/kvproxy.ini");
 

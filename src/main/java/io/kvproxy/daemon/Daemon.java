@@ -144,7 +144,7 @@ public final class Daemon implements ConfigApplier {
             log.warn("kvproxy {} pool [{}] listening on {} with {} workers; hosts={} ({} servers)", version, pool.name(),
                     pool.listenAddress(), workers.size(), pool.hosts().name(), pool.hosts().servers().size());
         }
-        unreachableAtStart = probeAtStart(settings);
+        unreachableAtStart = StartProbe.unreachable(pools, protocol -> probe(protocol, settings));
         for (String line : unreachableAtStart) {
             log.warn(line);
         }
@@ -158,47 +158,6 @@ public final class Daemon implements ConfigApplier {
         return unreachableAtStart;
     }
 
-    /** Probes every server of every pool at once, as the health monitor would, and names those that did not answer. */
-    private List<String> probeAtStart(ProxySettings settings) {
-        List<List<CompletableFuture<String>>> verdicts = new ArrayList<>();
-        java.util.concurrent.ExecutorService probes = java.util.concurrent.Executors.newCachedThreadPool(task -> {
-            Thread thread = new Thread(task, "kvproxy-start-probe");
-            thread.setDaemon(true);
-            return thread;
-        });
-        try {
-            for (Pool pool : pools) {
-                Topology topology = pool.topology();
-                ServerProbe probe = probe(pool.protocol(), settings);
-                List<CompletableFuture<String>> ofPool = new ArrayList<>();
-                for (int i = 0; i < topology.serverCount(); i++) {
-                    ServerSpec server = topology.contains(i) ? topology.server(i) : null;
-                    ofPool.add(server == null ? CompletableFuture.completedFuture(null)
-                            : CompletableFuture.supplyAsync(() -> probe.probe(server.host(), server.port()), probes));
-                }
-                verdicts.add(ofPool);
-            }
-            List<String> lines = new ArrayList<>();
-            for (int p = 0; p < pools.size(); p++) {
-                Topology topology = pools.get(p).topology();
-                List<String> down = new ArrayList<>();
-                for (int i = 0; i < topology.serverCount(); i++) {
-                    String verdict = verdicts.get(p).get(i).join();
-                    if (verdict != null) {
-                        down.add(topology.health(i).address() + " (" + verdict + ")");
-                    }
-                }
-                if (!down.isEmpty()) {
-                    lines.add("kvproxy: pool [" + pools.get(p).name() + "]: could not reach " + down.size() + " of "
-                            + topology.listedCount() + " servers: " + String.join(", ", down)
-                            + "; started anyway: each joins once it answers");
-                }
-            }
-            return lines;
-        } finally {
-            probes.shutdownNow();
-        }
-    }
 
     private void startStatsPort(ProxySettings settings) throws IOException {
         TwemproxyStats stats = new TwemproxyStats(version, hostName(), startMillis, slots::accepted, slots::used, () -> reported);

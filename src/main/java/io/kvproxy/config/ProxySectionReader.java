@@ -15,7 +15,7 @@ final class ProxySectionReader {
     private static final Set<String> KEYS = Set.of(
             "port", "bind", "thread_count", "cpu_affinity", "backlog", "recv_timeout", "connect_timeout",
             "idle_timeout", "log_path", "log_level", "ext_path", "max_packet", "failover_threshold",
-            "failover_interval", "async_size", "max_clients", "metrics_port");
+            "failover_interval", "async_size", "max_clients", "metrics_port", "stats_port");
 
     private static final List<String> LOG_LEVELS = List.of("fatal", "error", "warn", "info", "debug");
     private static final int NO_BOUND = Integer.MAX_VALUE;
@@ -48,9 +48,17 @@ final class ProxySectionReader {
         int asyncSize = values.integer("async_size", 50000, 1, NO_BOUND);
         int maxClients = values.integer("max_clients", 10000, 1, NO_BOUND);
         int metricsPort = values.integer("metrics_port", 0, 0, 65535);
+        // Off unless asked for: twemproxy's 22222 would collide between instances on one host.
+        int statsPort = values.integer("stats_port", 0, 0, 65535);
+        if (statsPort != 0 && statsPort == port) {
+            values.problem("stats_port", "must differ from port (" + port + ")");
+        }
+        if (statsPort != 0 && statsPort == metricsPort) {
+            values.problem("stats_port", "must differ from metrics_port (" + metricsPort + ")");
+        }
         return new ProxySettings(port, bind, cpuAffinity ? availableCores : configuredThreads, cpuAffinity, backlog,
                 recvTimeoutMillis, connectTimeoutMillis, idleTimeoutSeconds, logPath, logLevel, extPath,
-                maxPacketBytes, failoverThreshold, failoverIntervalSeconds, asyncSize, maxClients, metricsPort);
+                maxPacketBytes, failoverThreshold, failoverIntervalSeconds, asyncSize, maxClients, metricsPort, statsPort);
     }
 
     /** An IPv4 or IPv6 literal (brackets optional) or a host name, kept unresolved; see {@link HostSyntax}. */

@@ -22,6 +22,7 @@ import java.nio.file.Path;
  * @param asyncSize capacity of the asynchronous replication queue
  * @param maxClients client connections accepted at once
  * @param metricsPort the TCP port of the Prometheus {@code /metrics} endpoint, on {@code bind}; 0 for none
+ * @param statsPort TCP port (on {@code bind}) that writes twemproxy's stats JSON to whoever connects; 0 means none
  */
 public record ProxySettings(
         int port,
@@ -40,5 +41,6 @@ public record ProxySettings(
         int failoverIntervalSeconds,
         int asyncSize,
         int maxClients,
-        int metricsPort) {
+        int metricsPort,
+        int statsPort) {
 }

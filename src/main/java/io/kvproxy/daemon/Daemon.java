@@ -27,6 +27,9 @@ import io.kvproxy.spi.Protocol;
 import io.kvproxy.stats.PrometheusMetrics;
 import io.kvproxy.stats.ProxyState;
 import io.kvproxy.stats.ServerTimings;
+import io.kvproxy.stats.ServerCounters;
+import io.kvproxy.stats.ServerCounters.ServerField;
+import io.kvproxy.stats.TwemproxyStats;
 import io.kvproxy.stats.WorkerCounters;
 import java.io.IOException;
 import java.net.InetSocketAddress;
@@ -44,6 +47,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.function.LongSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -89,6 +93,11 @@ public final class Daemon implements ConfigApplier {
     private volatile List<ProxyState> served = List.of();
     /** {@code metrics_port}'s server, or null when there is none. */
     private MetricsEndpoint metrics;
+    /** The pools the stats port reports: replaced whole by the control thread when pools start, are added or removed. */
+    private volatile List<TwemproxyStats.PoolSource> reported = List.of();
+    private final long startMillis = System.currentTimeMillis();
+    private StatsPort statsPort;
+    private List<String> unreachableAtStart = List.of();
 
     /**
      * @param protocols each pool's protocol, in the order of {@link ProxyConfig#pools()}
@@ -140,6 +149,10 @@ public final class Daemon implements ConfigApplier {
         for (Pool pool : pools) {
             startMonitor(pool, settings);
         }
+        refreshReported();
+        if (settings.statsPort() != 0) {
+            startStatsPort(settings);
+        }
         for (Worker worker : workers) {
             Thread thread = new Thread(worker, "kvproxy-worker-" + worker.index());
             threads.add(thread);
@@ -149,6 +162,52 @@ public final class Daemon implements ConfigApplier {
             log.warn("kvproxy {} pool [{}] listening on {} with {} workers; hosts={} ({} servers)", version, pool.name(),
                     pool.listenAddress(), workers.size(), pool.hosts().name(), pool.hosts().servers().size());
         }
+        unreachableAtStart = StartProbe.unreachable(pools, protocol -> probe(protocol, settings));
+        for (String line : unreachableAtStart) {
+            log.warn(line);
+        }
+    }
+
+    /**
+     * One line per pool some of whose servers did not answer a probe at start (empty when all did), for the
+     * log and the terminal: the proxy serves anyway, and each such server joins once it answers.
+     */
+    List<String> unreachableAtStart() {
+        return unreachableAtStart;
+    }
+
+
+    private void startStatsPort(ProxySettings settings) throws IOException {
+        TwemproxyStats stats = new TwemproxyStats(version, hostName(), startMillis, slots::accepted, slots::used, () -> reported);
+        try {
+            statsPort = StatsPort.bind(settings.bind(), settings.statsPort(), stats);
+        } catch (IOException e) {
+            closeListeners();
+            throw e;
+        }
+        Thread thread = new Thread(statsPort, "kvproxy-stats-port");
+        thread.setDaemon(true);
+        thread.start();
+        log.info("kvproxy {} stats port on {}: twemproxy's JSON to whoever connects", version, statsPort.address());
+    }
+
+    /** The host's name, as nutcracker's {@code source} gives it. */
+    private static String hostName() {
+        try {
+            return java.net.InetAddress.getLocalHost().getHostName();
+        } catch (IOException e) {
+            return "localhost";
+        }
+    }
+
+    /** What the stats port reports: the pools running now, in their config order. */
+    private void refreshReported() {
+        List<TwemproxyStats.PoolSource> now = new ArrayList<>();
+        for (int index : running.values()) {
+            Pool pool = pools.get(index);
+            now.add(new TwemproxyStats.PoolSource(pool.name(), states.get(index), pool::topology, pool.serverCounters()));
+        }
+        reported = List.copyOf(now);
     }
 
     /** A listener for each pool, bound; on a failure, those bound are closed and the failure names its pool. */
@@ -178,24 +237,32 @@ public final class Daemon implements ConfigApplier {
         listeners.add(listener);
         Topology topology = topologyFor(directory, settings);
         List<WorkerCounters> counters = new ArrayList<>();
+        List<ServerCounters> serverCounters = new ArrayList<>();
         for (int i = 0; i < proxy.threadCount(); i++) {
             counters.add(new WorkerCounters());
+            serverCounters.add(new ServerCounters(directory.size()));
         }
-        int backendConnections = proxy.threadCount() * topology.listedCount() * protocol.backendKinds();
         ServerTimings timings = new ServerTimings(proxy.threadCount());
+        LongSupplier backendConnections = () -> {
+            long connected = 0;
+            for (ServerCounters worker : serverCounters) {
+                connected += worker.total(ServerField.SERVER_CONNECTIONS);
+            }
+            return connected;
+        };
         ProxyState state = new ProxyState(version, settings.name(), () -> config.proxy(), () -> pools.get(index).topology(), counters,
                 slots::used, slots::accepted, slots::refused, backendConnections, this::workerAllocatedBytes, () -> repairBacklog(index),
                 timings);
         state.configLoaded(generation, loadedAt);
         states.add(state);
-        return new Pool(index, settings.name(), listener, protocol, topology, state, counters, timings);
+        return new Pool(index, settings.name(), listener, protocol, topology, state, counters, timings, serverCounters);
     }
 
     private void startMonitor(Pool pool, ProxySettings settings) {
         RejoinGateOverWorkers gate = new RejoinGateOverWorkers(workers, pool.index(), rejoinTimeoutNanos(settings));
         gates.add(gate);
         HealthMonitor monitor = new HealthMonitor(pool.name(), pool::topology, settings.failoverThreshold(),
-                TimeUnit.SECONDS.toMillis(settings.failoverIntervalSeconds()), probe(pool.protocol(), settings), gate);
+                TimeUnit.SECONDS.toMillis(settings.failoverIntervalSeconds()), probe(pool.protocol(), settings), gate, Clock.SYSTEM);
         Thread thread = new Thread(monitor, "kvproxy-health-" + pool.name());
         thread.setDaemon(true);
         monitors.add(monitor);
@@ -341,6 +408,7 @@ public final class Daemon implements ConfigApplier {
         }
         await(added, "take pool " + settings.name());
         startMonitor(pool, proxy);
+        refreshReported();
     }
 
     /** Stops accepting on the pool everywhere, then closes its listener and its health monitor. */
@@ -361,8 +429,10 @@ public final class Daemon implements ConfigApplier {
         monitorThreads.get(index).interrupt();
         running.values().remove(index);
         publishServed();
+        refreshReported();
     }
 
+    /** What /metrics reports: the pools running now. */
     private void publishServed() {
         List<ProxyState> now = new ArrayList<>();
         for (int index : running.values()) {
@@ -404,6 +474,7 @@ public final class Daemon implements ConfigApplier {
         check.accept("ext_path", new Object[] {old.extPath(), now.extPath()});
         check.accept("max_packet", new Object[] {old.maxPacketBytes(), now.maxPacketBytes()});
         check.accept("metrics_port", new Object[] {old.metricsPort(), now.metricsPort()});
+        check.accept("stats_port", new Object[] {old.statsPort(), now.statsPort()});
         return refused;
     }
 
@@ -621,6 +692,9 @@ public final class Daemon implements ConfigApplier {
     public void stop(String reason) {
         long startNanos = System.nanoTime();
         closeListeners();
+        if (statsPort != null) {
+            statsPort.close();
+        }
         log.warn("kvproxy stopping ({}): listener closed; finishing requests and replicas in flight for up to {} ms",
                 reason, TimeUnit.NANOSECONDS.toMillis(STOP_GRACE_NANOS));
         for (HealthMonitor monitor : monitors) {

@@ -30,7 +30,7 @@ record Instance(String name, Path home) {
                 proxy.backlog(), proxy.recvTimeoutMillis(), proxy.connectTimeoutMillis(), proxy.idleTimeoutSeconds(),
                 home.resolve("log").resolve(name + ".log"), proxy.logLevel(), proxy.extPath(), proxy.maxPacketBytes(),
                 proxy.failoverThreshold(), proxy.failoverIntervalSeconds(), proxy.asyncSize(), proxy.maxClients(),
-                proxy.metricsPort());
+                proxy.metricsPort(), proxy.statsPort());
         return new ProxyConfig(config.file(), named, config.pools(), config.keyLines());
     }
 }

@@ -189,6 +189,11 @@ public final class Main {
             err.println("kvproxy: " + problem);
             return 1;
         }
+        // Before the pid file: sbin/kvproxy start shows these lines with its "start success".
+        for (String line : daemon.unreachableAtStart()) {
+            out.println(line);
+        }
+        out.flush();
         long pid = ProcessHandle.current().pid();
         Reloader reloader = new Reloader(config, reloadSource, daemon,
                 Optional.ofNullable(pidFile).map(Reloader::statusFileOf), daemon::configLoaded, Clock.systemUTC());

@@ -8,6 +8,8 @@ import io.kvproxy.spi.MalformedReplyException;
 import io.kvproxy.spi.PendingReply;
 import io.kvproxy.spi.ReplyFramer;
 import io.kvproxy.stats.BackendTimings;
+import io.kvproxy.stats.ServerCounters;
+import io.kvproxy.stats.ServerCounters.ServerField;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.StandardSocketOptions;
@@ -25,6 +27,11 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Owner: the worker. Buffers: {@code in} is owned here and lent to {@link PendingReply#onReply} for the
  * length of the call; {@code out} is appended to by sessions and drained here.
+ *
+ * <p>Counters (twemproxy's per-server stats): {@code requests} counts what is enqueued, {@code responses}
+ * whole replies; the bytes are what the socket took and gave. {@code in_queue} is the requests not yet
+ * written in full and the bytes waiting in {@code out}; {@code out_queue} the requests written and
+ * awaiting their reply, with the bytes written since the connection last had nothing outstanding.
  */
 final class BackendConnection implements Backend {
 
@@ -56,6 +63,9 @@ final class BackendConnection implements Backend {
     private final ServerHealth health;
     /** This worker's latencies and failures of this server's requests, by command kind. */
     private final BackendTimings timings;
+    private final ServerCounters counters;
+    /** This server's number in the pool's directory: its row in {@link #counters}. */
+    private final int server;
     private final ReplyFramer framer;
     /** These three a reload may change ({@link #applySettings}); on the worker's thread. */
     private long recvTimeoutNanos;
@@ -71,6 +81,10 @@ final class BackendConnection implements Backend {
     /** CONNECTING: when the connect gives up. DOWN: when to try again. */
     private long stateDeadlineNanos;
     private long retryDelayNanos = FIRST_RETRY_NANOS;
+    /** Connects that failed in a row: the log speaks of the first and of the one that succeeds, not of each. */
+    private int failedConnects;
+    /** Connected at least once: the first connect is a lifecycle line, a reconnect is the health monitor's to tell. */
+    private boolean everConnected;
     /** When bytes last arrived: a server still streaming replies is slow, not hung. */
     private long lastProgressNanos;
     private boolean dirty;
@@ -82,14 +96,25 @@ final class BackendConnection implements Backend {
     private long pausedSinceNanos;
     /** The head reply that waited {@code recv_timeout} in vain: the rest of it is delivered without asking. */
     private PendingReply unthrottled;
+    /** Requests enqueued whose bytes are not all written yet, and the bytes written that await replies. */
+    private int unsentRequests;
+    private long awaitingBytes;
+    /** The queue gauges as last added to {@link #counters}, so that an update adds only the change. */
+    private long shownInQueue;
+    private long shownInQueueBytes;
+    private long shownOutQueue;
+    private long shownOutQueueBytes;
 
-    BackendConnection(Worker worker, InetSocketAddress address, ServerHealth health, BackendTimings timings, ReplyFramer framer,
+    BackendConnection(Worker worker, InetSocketAddress address, ServerHealth health, BackendTimings timings,
+                      ServerCounters counters, int server, ReplyFramer framer,
                       long recvTimeoutNanos, long connectTimeoutNanos, long maxRetryNanos, int maxPacketBytes) {
         this.worker = worker;
         this.address = address;
         this.addressText = health.address();
         this.health = health;
         this.timings = timings;
+        this.counters = counters;
+        this.server = server;
         this.framer = framer;
         this.recvTimeoutNanos = recvTimeoutNanos;
         this.connectTimeoutNanos = connectTimeoutNanos;
@@ -126,6 +151,9 @@ final class BackendConnection implements Backend {
         long now = worker.nanoTime();
         long start = state == State.CONNECTING ? Math.max(now, stateDeadlineNanos) : now;
         fifo.add(reply, framer.expectation(reply), now, start + recvTimeoutNanos);
+        counters.add(server, ServerField.REQUESTS, 1);
+        unsentRequests++;
+        showQueues();
         if (!dirty) {
             dirty = true;
             worker.markDirty(this);
@@ -168,7 +196,7 @@ final class BackendConnection implements Backend {
                 key = worker.register(channel, SelectionKey.OP_CONNECT, this);
             }
         } catch (IOException | RuntimeException e) {
-            fail(nowNanos, "connect failed: " + describe(e), true);
+            failOnError(nowNanos, "connect failed: " + describe(e));
         }
     }
 
@@ -187,16 +215,24 @@ final class BackendConnection implements Backend {
                 onConnected();
             }
         } catch (IOException e) {
-            fail(nowNanos, "connect failed: " + describe(e), true);
+            failOnError(nowNanos, "connect failed: " + describe(e));
         }
     }
 
     private void onConnected() {
         transition(State.CONNECTED);
+        counters.add(server, ServerField.SERVER_CONNECTIONS, 1);
         lastProgressNanos = worker.nanoTime();
         retryDelayNanos = FIRST_RETRY_NANOS;
         key.interestOps(SelectionKey.OP_READ);
-        log.info("backend {} connected (worker {})", addressText, worker.index());
+        if (!everConnected) {
+            log.info("backend {} connected (worker {}){}", addressText, worker.index(),
+                    failedConnects == 0 ? "" : " after " + failedConnects + " failed attempts");
+        } else {
+            log.debug("backend {} connected again (worker {}) after {} failed attempts", addressText, worker.index(), failedConnects);
+        }
+        everConnected = true;
+        failedConnects = 0;
         if (!out.isEmpty() && !dirty) {
             dirty = true;
             worker.markDirty(this);
@@ -209,33 +245,35 @@ final class BackendConnection implements Backend {
         try {
             read = in.readFrom(channel);
         } catch (IOException e) {
-            fail(nowNanos, "read failed: " + describe(e), true);
+            failOnError(nowNanos, "read failed: " + describe(e));
             return;
         }
         if (read < 0) {
+            counters.add(server, ServerField.SERVER_EOF, 1);
             fail(nowNanos, "closed by server", true);
             return;
         }
         if (read > 0) {
             lastProgressNanos = nowNanos;
+            counters.add(server, ServerField.RESPONSE_BYTES, read);
         }
         deliverReplies(nowNanos);
         if (state == State.CONNECTED && !paused && read == 0 && in.readable() == in.maxCapacity()) {
-            fail(nowNanos, "reply larger than max_packet", true);
+            failOnError(nowNanos, "reply larger than max_packet");
         }
     }
 
     private void deliverReplies(long nowNanos) {
         while (state == State.CONNECTED && !in.isEmpty()) {
             if (fifo.isEmpty()) {
-                fail(nowNanos, "unexpected data from server: \"" + in.toString(in.readIndex(), Math.min(in.readable(), 40)) + "\"", true);
+                failOnError(nowNanos, "unexpected data from server: \"" + in.toString(in.readIndex(), Math.min(in.readable(), 40)) + "\"");
                 return;
             }
             int length;
             try {
                 length = framer.frame(in, fifo.headExpectation());
             } catch (MalformedReplyException e) {
-                fail(nowNanos, "unparseable reply: " + e.getMessage(), true);
+                failOnError(nowNanos, "unparseable reply: " + e.getMessage());
                 return;
             }
             if (length == 0) {
@@ -258,6 +296,10 @@ final class BackendConnection implements Backend {
             }
             long sentNanos = fifo.headEnqueuedNanos();
             PendingReply reply = fifo.poll();
+            counters.add(server, ServerField.RESPONSES, 1);
+            if (fifo.isEmpty()) {
+                awaitingBytes = 0;
+            }
             if (reply == unthrottled) {
                 unthrottled = null;
             }
@@ -271,6 +313,7 @@ final class BackendConnection implements Backend {
         if (in.isEmpty()) {
             in.shrink();
         }
+        showQueues();
     }
 
     /** Stops reading until the head reply takes parts again; what is already in {@code in} stays there. */
@@ -317,15 +360,20 @@ final class BackendConnection implements Backend {
         if (state != State.CONNECTED || out.isEmpty()) {
             return;
         }
+        int written;
         try {
-            out.writeTo(channel);
+            written = out.writeTo(channel);
         } catch (IOException e) {
-            fail(nowNanos, "write failed: " + describe(e), true);
+            failOnError(nowNanos, "write failed: " + describe(e));
             return;
         }
+        counters.add(server, ServerField.REQUEST_BYTES, written);
+        awaitingBytes += written;
         if (out.isEmpty()) {
+            unsentRequests = 0;
             out.shrink();
         }
+        showQueues();
         updateInterest();
     }
 
@@ -334,6 +382,7 @@ final class BackendConnection implements Backend {
         switch (state) {
             case CONNECTING -> {
                 if (stateDeadlineNanos - nowNanos <= 0) {
+                    counters.add(server, ServerField.SERVER_TIMEDOUT, 1);
                     fail(nowNanos, "connect timed out", true);
                 }
             }
@@ -354,6 +403,7 @@ final class BackendConnection implements Backend {
         boolean anyExpired = false;
         while ((expired = fifo.expireNext(nowNanos)) != null) {
             anyExpired = true;
+            counters.add(server, ServerField.SERVER_TIMEDOUT, 1);
             health.recordFailure();
             timings.recordFailure(expired.commandKind(), BackendFailure.TIMEOUT);
             expired.onFailure(BackendFailure.TIMEOUT);
@@ -387,7 +437,8 @@ final class BackendConnection implements Backend {
      * is scheduled with exponential backoff up to {@code failover_interval}.
      */
     private void fail(long nowNanos, String reason, boolean countFailure) {
-        transition(State.DOWN);
+        boolean wasConnected = state == State.CONNECTED;
+        leave(State.DOWN);
         closeChannel();
         stateDeadlineNanos = nowNanos + retryDelayNanos;
         retryDelayNanos = Math.min(retryDelayNanos * 2, maxRetryNanos);
@@ -395,8 +446,25 @@ final class BackendConnection implements Backend {
             health.recordFailure();
         }
         int failed = failPending();
-        log.warn("backend {} closed (worker {}): {}; {} requests failed, retry in {} ms",
-                addressText, worker.index(), reason, failed, (stateDeadlineNanos - nowNanos) / 1_000_000);
+        if (!wasConnected) {
+            failedConnects++;
+        }
+        // A server that is down is logged by the health monitor (ejected, then a summary a minute), not by
+        // each connection of each worker on every retry: the close of an established connection is its one
+        // INFO line; a connect that failed is DEBUG.
+        if (wasConnected) {
+            log.info("backend {} closed (worker {}): {}; {} requests failed, retry in {} ms",
+                    addressText, worker.index(), reason, failed, (stateDeadlineNanos - nowNanos) / 1_000_000);
+        } else if (log.isDebugEnabled()) {
+            log.debug("backend {} closed (worker {}): {}; {} requests failed, retry in {} ms (failed connects: {})",
+                    addressText, worker.index(), reason, failed, (stateDeadlineNanos - nowNanos) / 1_000_000, failedConnects);
+        }
+    }
+
+    /** {@link #fail} for an error of the connection or of the server's bytes: counted as {@code server_err}. */
+    private void failOnError(long nowNanos, String reason) {
+        counters.add(server, ServerField.SERVER_ERR, 1);
+        fail(nowNanos, reason, true);
     }
 
     /** Shutdown: close without retrying. */
@@ -404,9 +472,17 @@ final class BackendConnection implements Backend {
         if (state == State.CLOSED) {
             return;
         }
-        transition(State.CLOSED);
+        leave(State.CLOSED);
         closeChannel();
         failPending();
+    }
+
+    /** Moves to DOWN or CLOSED, counting the connection out of {@code server_connections} if it was up. */
+    private void leave(State next) {
+        if (state == State.CONNECTED) {
+            counters.add(server, ServerField.SERVER_CONNECTIONS, -1);
+        }
+        transition(next);
     }
 
     private int failPending() {
@@ -426,6 +502,9 @@ final class BackendConnection implements Backend {
                 reply.onFailure(BackendFailure.UNAVAILABLE);
             }
         }
+        unsentRequests = 0;
+        awaitingBytes = 0;
+        showQueues();
         return failed;
     }
 
@@ -442,6 +521,21 @@ final class BackendConnection implements Backend {
             }
             channel = null;
         }
+    }
+
+    /** Brings the queue gauges up to date: adds what changed since they were last shown. */
+    private void showQueues() {
+        long inQueue = Math.min(unsentRequests, fifo.size());
+        long outQueue = fifo.size() - inQueue;
+        long inQueueBytes = out.readable();
+        counters.add(server, ServerField.IN_QUEUE, inQueue - shownInQueue);
+        counters.add(server, ServerField.IN_QUEUE_BYTES, inQueueBytes - shownInQueueBytes);
+        counters.add(server, ServerField.OUT_QUEUE, outQueue - shownOutQueue);
+        counters.add(server, ServerField.OUT_QUEUE_BYTES, awaitingBytes - shownOutQueueBytes);
+        shownInQueue = inQueue;
+        shownInQueueBytes = inQueueBytes;
+        shownOutQueue = outQueue;
+        shownOutQueueBytes = awaitingBytes;
     }
 
     private static String describe(Exception e) {

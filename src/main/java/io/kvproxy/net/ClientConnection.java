@@ -8,6 +8,7 @@ import io.kvproxy.spi.Counter;
 import io.kvproxy.spi.ProxyView;
 import io.kvproxy.spi.Replicator;
 import io.kvproxy.spi.Route;
+import io.kvproxy.stats.ServerCounters.PoolField;
 import java.io.IOException;
 import java.nio.channels.SelectionKey;
 import java.nio.channels.SocketChannel;
@@ -104,6 +105,7 @@ final class ClientConnection implements ClientChannel {
         this.key = worker.register(channel, SelectionKey.OP_READ, this);
         this.lastActiveNanos = worker.nanoTime();
         this.session = lane.pool().protocol().openSession(this);
+        lane.serverCounters().add(PoolField.CLIENT_CONNECTIONS, 1);
     }
 
     @Override
@@ -209,6 +211,7 @@ final class ClientConnection implements ClientChannel {
             // A half-close, as `nc -N` or a client closing right after its last write does: everything it
             // sent before is still answered, then the connection is closed (as memcached does).
             transition(State.INPUT_CLOSED);
+            lane.serverCounters().add(PoolField.CLIENT_EOF, 1);
             lastActiveNanos = nowNanos;
             session.onInputClosed();
             updateInterest();
@@ -300,6 +303,14 @@ final class ClientConnection implements ClientChannel {
         return true;
     }
 
+    /** Its socket failed: closes now, counted as the pool's {@code client_err}. */
+    void closeOnError(String reason) {
+        if (state != State.CLOSED) {
+            lane.serverCounters().add(PoolField.CLIENT_ERR, 1);
+        }
+        close(reason);
+    }
+
     /** Closes now; one log line with the reason and the bytes moved. */
     void close(String reason) {
         if (state == State.CLOSED) {
@@ -316,6 +327,7 @@ final class ClientConnection implements ClientChannel {
         in.release();
         out.release();
         worker.onClientClosed(this);
+        lane.serverCounters().add(PoolField.CLIENT_CONNECTIONS, -1);
         log.debug("client {} closed (worker {}): {}; {} bytes in, {} bytes out", peer, worker.index(), reason, bytesIn, bytesOut);
     }
 }

@@ -38,6 +38,8 @@ public final class HealthMonitor implements Runnable {
     private final RejoinGate gate;
     private volatile boolean stopped;
     private final LinkedBlockingQueue<Runnable> tasks = new LinkedBlockingQueue<>();
+    private final Clock clock;
+    private final OutageReport outages = new OutageReport();
 
     /** Asks one server whether it can serve. */
     @FunctionalInterface
@@ -59,8 +61,11 @@ public final class HealthMonitor implements Runnable {
      * @param pool the pool's name, for the log
      * @param prober asks an out server whether it answers (see {@link ServerProbe})
      * @param gate lets an answering server back in once every worker is ready for it
+     * @param clock the time the log's summaries of out servers are spaced by
      */
-    public HealthMonitor(String pool, Supplier<Topology> topology, int threshold, long intervalMillis, Prober prober, RejoinGate gate) {
+    public HealthMonitor(String pool, Supplier<Topology> topology, int threshold, long intervalMillis, Prober prober, RejoinGate gate,
+                         Clock clock) {
+        this.clock = clock;
         this.pool = pool;
         this.topology = topology;
         this.threshold = threshold;
@@ -122,21 +127,34 @@ public final class HealthMonitor implements Runnable {
             if (health.isOnline()) {
                 int failures = health.consecutiveFailures();
                 if (failures >= threshold) {
-                    health.setOnline(false);
+                    health.recordEjection(System.currentTimeMillis());
                     changed = true;
-                    log.warn("pool {}: server {} ejected: {} consecutive failures (failover_threshold {})", pool, health.address(), failures, threshold);
+                    outages.ejected(i, clock.nanoTime());
+                    log.warn("pool {}: server {} ejected: {} consecutive failures (failover_threshold {}); it is probed every {} ms"
+                            + " and rejoins once it answers", pool, health.address(), failures, threshold, intervalMillis);
                 }
             } else {
                 String verdict = prober.probe(topology.server(i).host(), topology.server(i).port());
                 if (verdict == null) {
                     letIn(topology, i, health);
                 } else {
-                    log.info("pool {}: server {} stays out: {}", pool, health.address(), verdict);
+                    stillOut(i, health, verdict);
                 }
             }
         }
         if (changed) {
             topology.rebuildRings();
+        }
+    }
+
+    /** A probe failed: a summary line if one is due, else nothing (a dead server must not flood the log). */
+    private void stillOut(int server, ServerHealth health, String verdict) {
+        long now = clock.nanoTime();
+        if (outages.probeFailed(server, now)) {
+            log.warn("pool {}: server {} stays out: {} (out {} s, {} probes failed since the last line about it; the next in a"
+                    + " minute at the earliest)", pool, health.address(), verdict, outages.outForSeconds(server, now),
+                    outages.failedProbes(server));
+            outages.summarized(server);
         }
     }
 
@@ -147,10 +165,12 @@ public final class HealthMonitor implements Runnable {
                 health.recordSuccess();
                 health.setOnline(true);
                 topology.rebuildRings();
-                log.warn("pool {}: server {} rejoined: answered a probe in time, and every worker repaired it", pool, health.address());
+                long now = clock.nanoTime();
+                log.warn("pool {}: server {} rejoined after {} s out: answered a probe in time, and every worker repaired it", pool,
+                        health.address(), outages.outForSeconds(server, now));
+                outages.rejoined(server);
             } else {
-                log.info("pool {}: server {} stays out: answered a probe, but not every worker could connect to it and repair it in time",
-                        pool, health.address());
+                stillOut(server, health, "answered a probe, but not every worker could connect to it and repair it in time");
             }
         } finally {
             gate.finish(server);

@@ -4,6 +4,7 @@ import io.kvproxy.route.Topology;
 import io.kvproxy.spi.Protocol;
 import io.kvproxy.spi.ProxyView;
 import io.kvproxy.stats.ServerTimings;
+import io.kvproxy.stats.ServerCounters;
 import io.kvproxy.stats.WorkerCounters;
 import java.nio.channels.ServerSocketChannel;
 import java.util.List;
@@ -26,6 +27,7 @@ public final class Pool {
     private final ProxyView view;
     private final List<WorkerCounters> counters;
     private final ServerTimings timings;
+    private final List<ServerCounters> serverCounters;
     private volatile Topology topology;
 
     /**
@@ -35,9 +37,10 @@ public final class Pool {
      * @param counters each worker's counters for this pool, by worker index, already known to {@code view}
      * @param timings the latencies and failures of the pool's servers, where each worker's backend
      *     connections record theirs
+     * @param serverCounters each worker's per-server and client counters for this pool, by worker index
      */
     public Pool(int index, String name, ServerSocketChannel listener, Protocol protocol, Topology topology, ProxyView view,
-                List<WorkerCounters> counters, ServerTimings timings) {
+                List<WorkerCounters> counters, ServerTimings timings, List<ServerCounters> serverCounters) {
         this.index = index;
         this.name = name;
         this.listener = listener;
@@ -46,6 +49,7 @@ public final class Pool {
         this.view = view;
         this.counters = List.copyOf(counters);
         this.timings = timings;
+        this.serverCounters = List.copyOf(serverCounters);
     }
 
     public int index() {
@@ -83,5 +87,9 @@ public final class Pool {
 
     public ServerTimings timings() {
         return timings;
+    }
+
+    public List<ServerCounters> serverCounters() {
+        return serverCounters;
     }
 }

@@ -8,6 +8,7 @@ import io.kvproxy.route.Topology;
 import io.kvproxy.spi.ClusterRole;
 import io.kvproxy.spi.Counter;
 import io.kvproxy.spi.WorkerTask;
+import io.kvproxy.stats.ServerCounters;
 import io.kvproxy.stats.WorkerCounters;
 import java.net.InetSocketAddress;
 import java.util.ArrayList;
@@ -111,7 +112,10 @@ final class PoolLane {
 
     private BackendConnection newConnection(Topology next, int server, int kind) {
         InetSocketAddress address = new InetSocketAddress(next.server(server).host(), next.server(server).port());
-        return new BackendConnection(worker, address, next.health(server), pool.timings().forWorker(next.health(server).address(), worker.index()),
+        ServerCounters serverCounters = serverCounters();
+        serverCounters.ensureServer(server);
+        return new BackendConnection(worker, address, next.health(server),
+                pool.timings().forWorker(next.health(server).address(), worker.index()), serverCounters, server,
                 pool.protocol().newReplyFramer(kind),
                 worker.live().recvTimeoutNanos(), worker.live().connectTimeoutNanos(), worker.live().maxRetryNanos(),
                 context.maxPacketBytes());
@@ -237,6 +241,11 @@ final class PoolLane {
 
     WorkerCounters counters() {
         return counters;
+    }
+
+    /** This worker's twemproxy-style counters of the pool. */
+    ServerCounters serverCounters() {
+        return pool.serverCounters().get(worker.index());
     }
 
     BackendConnection[] backends() {

@@ -224,7 +224,7 @@ public final class Worker implements Runnable {
                 client.onReadable(now);
             }
         } catch (IOException e) {
-            client.close("I/O error: " + e.getMessage());
+            client.closeOnError("I/O error: " + e.getMessage());
             return;
         } catch (RuntimeException e) {
             log.error("worker {}: client connection failed and is closed", index, e);
@@ -241,7 +241,7 @@ public final class Worker implements Runnable {
         try {
             client.flush(now);
         } catch (IOException e) {
-            client.close("I/O error: " + e.getMessage());
+            client.closeOnError("I/O error: " + e.getMessage());
         } catch (RuntimeException e) {
             log.error("worker {}: client connection failed and is closed", index, e);
             client.close("internal error: " + e);

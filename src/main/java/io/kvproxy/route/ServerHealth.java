@@ -16,6 +16,8 @@ public final class ServerHealth {
     private volatile boolean online = true;
     /** Times the server was taken out of its rings; written only by the thread that sets {@link #online}. */
     private final AtomicLong ejections = new AtomicLong();
+    /** When it was last ejected, in microseconds since the epoch (twemproxy's server_ejected_at); 0 if never. */
+    private volatile long ejectedAtMicros;
 
     public ServerHealth(String address) {
         this.address = address;
@@ -57,8 +59,18 @@ public final class ServerHealth {
         this.online = online;
     }
 
+    /** The health monitor took it out of its rings for its failures, at {@code epochMillis}. */
+    public void recordEjection(long epochMillis) {
+        ejectedAtMicros = epochMillis * 1000;
+        setOnline(false);
+    }
+
     /** How many times the server was taken out of its rings since start. */
     public long ejections() {
         return ejections.get();
+    }
+
+    public long ejectedAtMicros() {
+        return ejectedAtMicros;
     }
 }

@@ -44,7 +44,9 @@ public enum Counter {
     /** Repair deletes (and flushes) sent to servers that may hold stale copies, and answered. */
     REPAIRS("kvproxy_repairs"),
     /** Synchronous writes answered "backup write failed". */
-    SYNC_FAILED("kvproxy_sync_failed");
+    SYNC_FAILED("kvproxy_sync_failed"),
+    /** Per-server requests a multi-key request was split into (twemproxy's {@code fragments}). */
+    FRAGMENTS("kvproxy_fragments");
 
     private final String statName;
 

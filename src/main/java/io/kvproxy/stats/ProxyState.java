@@ -35,7 +35,8 @@ public final class ProxyState implements ProxyView {
     private final IntSupplier clientConnections;
     private final LongSupplier totalConnections;
     private final LongSupplier refusedConnections;
-    private final int backendConnections;
+    /** Backend connections connected now, over every worker and server. */
+    private final LongSupplier backendConnections;
     private final LongSupplier workerAllocatedBytes;
     private final LongSupplier repairBacklog;
     private final ServerTimings timings;
@@ -58,7 +59,7 @@ public final class ProxyState implements ProxyView {
      */
     public ProxyState(String version, String pool, Supplier<ProxySettings> settings, Supplier<Topology> topology, List<WorkerCounters> counters,
                       IntSupplier clientConnections, LongSupplier totalConnections, LongSupplier refusedConnections,
-                      int backendConnections, LongSupplier workerAllocatedBytes, LongSupplier repairBacklog, ServerTimings timings) {
+                      LongSupplier backendConnections, LongSupplier workerAllocatedBytes, LongSupplier repairBacklog, ServerTimings timings) {
         this.version = version;
         this.pool = pool;
         this.settings = settings;
@@ -91,6 +92,16 @@ public final class ProxyState implements ProxyView {
     /** The latencies and failures of the pool's servers. */
     public ServerTimings timings() {
         return timings;
+    }
+
+    /** The configuration in force now. */
+    public ConfigLoad configLoad() {
+        return configLoad;
+    }
+
+    /** Keys this pool's workers hold for repair. */
+    public long repairBacklog() {
+        return repairBacklog.getAsLong();
     }
 
     @Override
@@ -150,7 +161,7 @@ public final class ProxyState implements ProxyView {
             }
         }
         report.append("Number of client connection [").append(clientConnections.getAsInt()).append("]\n");
-        report.append("Number of backend connection [").append(backendConnections).append("]\n");
+        report.append("Number of backend connection [").append(backendConnections.getAsLong()).append("]\n");
         report.append("Read timeout of backend connection [").append(settings.get().recvTimeoutMillis()).append("ms]\n");
         report.append("Size of async queue [").append(total(Counter.REPLICATION_IN_FLIGHT)).append("]\n");
         report.append("Async replication dropped [").append(total(Counter.REPLICATION_DROPPED)).append("]\n");
@@ -207,7 +218,7 @@ public final class ProxyState implements ProxyView {
         sink.stat("kvproxy_repair_pending", Long.toString(repairBacklog.getAsLong()));
         sink.stat("kvproxy_worker_allocated_bytes", Long.toString(workerAllocatedBytes.getAsLong()));
         sink.stat("kvproxy_backend_servers", Integer.toString(topology.listedCount()));
-        sink.stat("kvproxy_backend_connections", Integer.toString(backendConnections));
+        sink.stat("kvproxy_backend_connections", Long.toString(backendConnections.getAsLong()));
         long failures = 0;
         int offline = 0;
         for (int i = 0; i < topology.serverCount(); i++) {

@@ -76,7 +76,7 @@ class ConfigLoaderTest {
         ProxySettings proxy = load(writeWithExtension(dir), dir).proxy();
 
         assertEquals(new ProxySettings(55669, "127.0.0.1", 2, false, 1024, 100, 1000, 0,
-                dir.resolve("log/kvproxy.log"), "warn", dir.resolve("ext"), 1024 * 1024, 2, 2, 50000, 10000, 0), proxy);
+                dir.resolve("log/kvproxy.log"), "warn", dir.resolve("ext"), 1024 * 1024, 2, 2, 50000, 10000, 0, 0), proxy);
     }
 
     @Test
@@ -141,7 +141,7 @@ class ConfigLoaderTest {
         ProxyConfig config = load(file, dir);
 
         assertEquals(new ProxySettings(11000, "0.0.0.0", 8, false, 64, 250, 300, 3600, Path.of("/var/log/kvproxy.log"),
-                "debug", dir.resolve("plugins"), 128 * 1024 * 1024, 5, 10, 7, 3, 9150), config.proxy());
+                "debug", dir.resolve("plugins"), 128 * 1024 * 1024, 5, 10, 7, 3, 9150, 0), config.proxy());
         PoolSettings extension = config.pools().get(0);
         assertEquals("mc", extension.name());
         assertEquals("mc.jar", extension.jar());
@@ -288,6 +288,16 @@ class ConfigLoaderTest {
                 ":15: [master] 127.0.0.1:11213: duplicate id \"1\", first at line 13",
                 ":16: cluster [typo] is not used by hosts, hosts_backup or hosts_read",
                 ":18: [typo] expected key = value, got: garbage line");
+    }
+
+    @Test
+    @Timeout(10)
+    void statsPortIsReadAndMayNotBeThePort() throws Exception {
+        assertEquals(22222, load(writeWithExtension(dir, "[kvproxy]", "stats_port = 22222"), dir).proxy().statsPort());
+        assertProblems(writeWithExtension(dir, "[kvproxy]", "port = 22222", "stats_port = 22222"),
+                ":3: [kvproxy] stats_port: must differ from port (22222)");
+        assertProblems(writeWithExtension(dir, "[kvproxy]", "stats_port = 70000"),
+                ":2: [kvproxy] stats_port: expected an integer in 0..65535, got \"70000\"");
     }
 
     @Test

@@ -32,9 +32,13 @@ final class KvproxyProcess implements AutoCloseable {
         this.output = output;
     }
 
-    /** A config with a [kvproxy] section for {@code port} and the given extension and cluster sections. */
+    /**
+     * A config with a [kvproxy] section for {@code port} and the given extension and cluster sections;
+     * {@code log_level = info} unless {@code kvproxyExtra} sets it.
+     */
     static String config(int port, Path dir, String kvproxyExtra, String rest) {
-        return "[kvproxy]\nport = " + port + "\nlog_path = " + dir.resolve("kvproxy.log") + "\nlog_level = info\n"
+        String level = kvproxyExtra.contains("log_level") ? "" : "log_level = info\n";
+        return "[kvproxy]\nport = " + port + "\nlog_path = " + dir.resolve("kvproxy.log") + "\n" + level
                 + kvproxyExtra + "\n" + rest;
     }
 

@@ -208,6 +208,30 @@ class LifecycleIT {
         assertTrue(tail.isAlive(), "sbin/kvproxy stop killed the tail");
     }
 
+    @Test
+    void startNamesTheServersItCouldNotReachAndStartsAnyway() throws Exception {
+        SbinInstall install = new SbinInstall(dir.resolve("root"));
+        servers.add(MemcachedServer.start());
+        MemcachedServer dead = MemcachedServer.start();
+        dead.close();
+        assertFalse(dead.isAlive(), "memcached " + dead.pid() + " still running");
+        int port = MemcachedServer.freePort();
+        Files.createDirectories(install.root().resolve("etc"));
+        Files.writeString(config(install), KvproxyProcess.config(port, install.root().resolve("log"), "recv_timeout = 2000",
+                "[memcached]\nextension = memcached.jar\nhosts = master\n\n" + KvproxyProcess.cluster("master", List.of(servers.get(0), dead))));
+        KvproxyProcess.Result start = install.run("start", "-c", config(install).toString());
+        assertEquals(0, start.exitCode(), start.output());
+        started.add(install.pidFileProcess().orElseThrow(() -> new IllegalStateException("no daemon after start: " + start.output())));
+        assertTrue(start.output().contains("kvproxy start success."), start.output());
+        assertTrue(start.output().contains("pool [memcached]: could not reach 1 of 2 servers: " + dead.address() + " ("), start.output());
+        assertFalse(start.output().contains(servers.get(0).address()), "the live server is not named: " + start.output());
+        try (RawClient client = new RawClient(port)) {
+            assertEquals("VERSION", client.call("version\r\n", "\r\n").split(" ")[0], "the proxy serves");
+        }
+        KvproxyProcess.Result stop = install.run("stop", "-c", config(install).toString());
+        assertEquals(0, stop.exitCode(), stop.output());
+    }
+
     /** Starts memcached and, with {@code sbin/kvproxy start}, the daemon over it; returns the daemon's port. */
     private int startThroughSbin(SbinInstall install) throws Exception {
         servers.add(MemcachedServer.start());

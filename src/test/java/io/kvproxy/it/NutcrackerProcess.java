@@ -17,11 +17,13 @@ final class NutcrackerProcess implements AutoCloseable {
 
     private final Process process;
     private final int port;
+    private final int statsPort;
     private final Path logFile;
 
-    private NutcrackerProcess(Process process, int port, Path logFile) {
+    private NutcrackerProcess(Process process, int port, int statsPort, Path logFile) {
         this.process = process;
         this.port = port;
+        this.statsPort = statsPort;
         this.logFile = logFile;
     }
 
@@ -44,7 +46,7 @@ final class NutcrackerProcess implements AutoCloseable {
                     "-s", Integer.toString(statsPort), "-a", "127.0.0.1"))
                     .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
             if (Await.until(Duration.ofSeconds(5), () -> !process.isAlive() || MemcachedServer.accepts(port)) && process.isAlive()) {
-                return new NutcrackerProcess(process, port, logFile);
+                return new NutcrackerProcess(process, port, statsPort, logFile);
             }
             process.destroyForcibly().waitFor(5, TimeUnit.SECONDS);
             failure = Files.exists(logFile) ? Files.readString(logFile) : "(no log)";
@@ -55,6 +57,11 @@ final class NutcrackerProcess implements AutoCloseable {
 
     int port() {
         return port;
+    }
+
+    /** The port nutcracker writes its stats JSON on. */
+    int statsPort() {
+        return statsPort;
     }
 
     long pid() {

@@ -410,7 +410,8 @@ class TrustIT {
 
     @Test
     void aRestartedServerTakesTrafficOnlyOnceItCanServe() throws Exception {
-        start(2, 0, "recv_timeout = 200\nfailover_threshold = 2\nfailover_interval = 5\nthread_count = 2");
+        // At debug, a connection's failed reconnects are logged, with the delay to the next.
+        start(2, 0, "recv_timeout = 200\nfailover_threshold = 2\nfailover_interval = 5\nthread_count = 2\nlog_level = debug");
         MemcachedServer dead = master.get(1);
         int port = dead.port();
         List<String> keys = new ArrayList<>();

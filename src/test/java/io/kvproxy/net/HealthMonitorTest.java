@@ -40,7 +40,7 @@ class HealthMonitorTest {
                 public void finish(int server) {
                     gateCalls.add("finish " + server);
                 }
-            });
+            }, () -> 0L);
 
     private Cluster master() {
         return topology.cluster(ClusterRole.MASTER);

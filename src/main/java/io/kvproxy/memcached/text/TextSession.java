@@ -236,6 +236,7 @@ public final class TextSession implements ClientSession {
             part.backend.output().put(CRLF);
             part.backend.enqueue(part);
         }
+        count(Counter.FRAGMENTS, command.partCount());
     }
 
     private static int indexOf(PendingCommand command, Part part) {

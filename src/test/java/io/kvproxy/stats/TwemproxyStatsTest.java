@@ -1,0 +1,59 @@
+package io.kvproxy.stats;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.kvproxy.config.ClusterSpec;
+import io.kvproxy.config.ServerSpec;
+import io.kvproxy.route.Distribution;
+import io.kvproxy.route.HashFunction;
+import io.kvproxy.route.Topology;
+import io.kvproxy.stats.ServerCounters.PoolField;
+import io.kvproxy.stats.ServerCounters.ServerField;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/** The stats port's JSON from known counters: sums over workers, keys by id, escaping. */
+class TwemproxyStatsTest {
+
+    private final Topology topology = Topology.build(
+            new ClusterSpec("master", List.of(new ServerSpec("127.0.0.1", 1, "a", 100, 1), new ServerSpec("127.0.0.1", 2, "b", 100, 2))),
+            new ClusterSpec("backup", List.of(new ServerSpec("127.0.0.1", 3, "a", 100, 3))),
+            null, Distribution.KETAMA, HashFunction.MD5, null, new byte[0]);
+    private final List<ServerCounters> workers = List.of(new ServerCounters(3), new ServerCounters(1));
+    private final ProxyState state = new ProxyState("9.9", "p", () -> null, () -> topology, List.of(new WorkerCounters()),
+            () -> 0, () -> 0, () -> 0, () -> 0, () -> 0, () -> 0, new ServerTimings(1));
+
+    private String json() {
+        TwemproxyStats stats = new TwemproxyStats("9.9", "host\"1", 1_000, () -> 7, () -> 2,
+                () -> List.of(new TwemproxyStats.PoolSource("po\\ol", state, () -> topology, workers)));
+        return stats.json(11_000);
+    }
+
+    @Test
+    @Timeout(5)
+    void sumsEveryWorkerAndKeysServersByIdTheSharedIdWithItsAddress() {
+        workers.get(0).add(1, ServerField.REQUESTS, 5);
+        // The second worker met server 1 only after a reload: its rows grow, the first's counts are kept.
+        workers.get(1).add(0, ServerField.REQUESTS, 1);
+        workers.get(1).ensureServer(2);
+        workers.get(1).add(1, ServerField.REQUESTS, 2);
+        workers.get(1).add(2, ServerField.SERVER_CONNECTIONS, 1);
+        workers.get(0).add(PoolField.CLIENT_CONNECTIONS, 3);
+        workers.get(1).add(PoolField.CLIENT_CONNECTIONS, -1);
+        topology.health(1).recordEjection(5_000);
+        String json = json();
+
+        assertTrue(json.startsWith("{\"service\":\"kvproxy\", \"source\":\"host\\\"1\", \"version\":\"9.9\", \"uptime\":10, "
+                + "\"timestamp\":11, \"total_connections\":7, \"curr_connections\":2, \"po\\\\ol\":{\"client_eof\":0, \"client_err\":0, "
+                + "\"client_connections\":2, \"server_ejects\":1, \"forward_error\":0, \"fragments\":0, "), json);
+        assertTrue(json.contains("\"a@127.0.0.1:1\":{\"server_eof\":0, \"server_err\":0, \"server_timedout\":0, \"server_connections\":0,"
+                + " \"server_ejected_at\":0, \"requests\":1, "), json);
+        assertTrue(json.contains("\"b\":{\"server_eof\":0, \"server_err\":0, \"server_timedout\":0, \"server_connections\":0,"
+                + " \"server_ejected_at\":5000000, \"requests\":7, "), json);
+        assertTrue(json.contains("\"a@127.0.0.1:3\":{\"server_eof\":0, \"server_err\":0, \"server_timedout\":0, \"server_connections\":1,"), json);
+        assertTrue(json.endsWith("\"kvproxy_failures\":0}}}"), json);
+        assertEquals(1, workers.get(1).total(ServerField.SERVER_CONNECTIONS));
+    }
+}

@@ -2,6 +2,7 @@ package io.kvproxy.stats;
 
 import io.kvproxy.route.ServerHealth;
 import io.kvproxy.route.Topology;
+import io.kvproxy.spi.CommandKind;
 import io.kvproxy.spi.Counter;
 import io.kvproxy.stats.ServerCounters.PoolField;
 import io.kvproxy.stats.ServerCounters.ServerField;
@@ -119,6 +120,13 @@ public final class TwemproxyStats {
             field(json, "kvproxy_address", quoted(health.address()));
             field(json, "kvproxy_online", health.isOnline() ? 1 : 0);
             field(json, "kvproxy_failures", health.failures());
+            LatencySnapshot latency = new LatencySnapshot();
+            for (CommandKind kind : CommandKind.values()) {
+                pool.state().timings().addLatency(health.address(), kind, latency);
+            }
+            field(json, "kvproxy_latency_p50_us", latency.percentileMicros(0.50));
+            field(json, "kvproxy_latency_p99_us", latency.percentileMicros(0.99));
+            field(json, "kvproxy_latency_p999_us", latency.percentileMicros(0.999));
             closeObject(json);
         }
     }

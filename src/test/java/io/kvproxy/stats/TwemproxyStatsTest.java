@@ -22,8 +22,9 @@ class TwemproxyStatsTest {
             new ClusterSpec("backup", List.of(new ServerSpec("127.0.0.1", 3, "a", 100, 3))),
             null, Distribution.KETAMA, HashFunction.MD5, null, new byte[0]);
     private final List<ServerCounters> workers = List.of(new ServerCounters(3), new ServerCounters(1));
+    private final ServerTimings timings = new ServerTimings(1);
     private final ProxyState state = new ProxyState("9.9", "p", () -> null, () -> topology, List.of(new WorkerCounters()),
-            () -> 0, () -> 0, () -> 0, () -> 0, () -> 0, () -> 0, new ServerTimings(1));
+            () -> 0, () -> 0, () -> 0, () -> 0, () -> 0, () -> 0, timings);
 
     private String json() {
         TwemproxyStats stats = new TwemproxyStats("9.9", "host\"1", 1_000, () -> 7, () -> 2,
@@ -43,6 +44,11 @@ class TwemproxyStatsTest {
         workers.get(0).add(PoolField.CLIENT_CONNECTIONS, 3);
         workers.get(1).add(PoolField.CLIENT_CONNECTIONS, -1);
         topology.health(1).recordEjection(5_000);
+        // 99 gets of 100 µs and one set of 9 ms to server b: its p99 is the gets', its p999 the set's bucket.
+        for (int i = 0; i < 99; i++) {
+            timings.forWorker(topology.health(1).address(), 0).recordReply(io.kvproxy.spi.CommandKind.GET, 100_000);
+        }
+        timings.forWorker(topology.health(1).address(), 0).recordReply(io.kvproxy.spi.CommandKind.SET, 9_000_000);
         String json = json();
 
         assertTrue(json.startsWith("{\"service\":\"kvproxy\", \"source\":\"host\\\"1\", \"version\":\"9.9\", \"uptime\":10, "
@@ -53,7 +59,15 @@ class TwemproxyStatsTest {
         assertTrue(json.contains("\"b\":{\"server_eof\":0, \"server_err\":0, \"server_timedout\":0, \"server_connections\":0,"
                 + " \"server_ejected_at\":5000000, \"requests\":7, "), json);
         assertTrue(json.contains("\"a@127.0.0.1:3\":{\"server_eof\":0, \"server_err\":0, \"server_timedout\":0, \"server_connections\":1,"), json);
-        assertTrue(json.endsWith("\"kvproxy_failures\":0}}}"), json);
+        assertTrue(json.endsWith("\"kvproxy_failures\":0, \"kvproxy_latency_p50_us\":0, \"kvproxy_latency_p99_us\":0,"
+                + " \"kvproxy_latency_p999_us\":0}}}"), json);
+        java.util.regex.Matcher b = java.util.regex.Pattern.compile("\"b\":\\{[^}]*\"kvproxy_latency_p99_us\":([0-9]+), \"kvproxy_latency_p999_us\":([0-9]+)")
+                .matcher(json);
+        assertTrue(b.find(), json);
+        long p99 = Long.parseLong(b.group(1));
+        long p999 = Long.parseLong(b.group(2));
+        assertTrue(p99 >= 100 && p99 <= 107, "p99 " + p99);
+        assertTrue(p999 >= 9_000 && p999 <= 9_600, "p999 " + p999);
         assertEquals(1, workers.get(1).total(ServerField.SERVER_CONNECTIONS));
     }
 }

@@ -50,6 +50,12 @@ public final class Main {
         String pool = null;
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
+                case "--top" -> {
+                    if (++i == args.length) {
+                        return usage(err, "--top needs the stats port's HOST:PORT");
+                    }
+                    return top(args[i], i + 1 < args.length && args[i + 1].equals("--once"), out, err);
+                }
                 case "--import-twemproxy" -> {
                     if (++i == args.length) {
                         return usage(err, "--import-twemproxy needs a file");
@@ -167,6 +173,51 @@ public final class Main {
     }
 
     /**
+     * {@code sbin/kvproxy top}: every second, the stats port's JSON read afresh and drawn as {@link
+     * TopView}'s screen, until interrupted; with {@code once}, one sample and no rates. 1 when the port
+     * cannot be read.
+     */
+    private static int top(String address, boolean once, PrintStream out, PrintStream err) {
+        int colon = address.lastIndexOf(':');
+        String host = colon > 0 ? address.substring(0, colon) : "127.0.0.1";
+        int port;
+        try {
+            port = Integer.parseInt(address.substring(colon + 1));
+        } catch (NumberFormatException e) {
+            return usage(err, "--top needs HOST:PORT, got '" + address + "'");
+        }
+        java.util.Map<String, Object> previous = null;
+        long previousNanos = 0;
+        while (true) {
+            java.util.Map<String, Object> sample;
+            try (java.net.Socket socket = new java.net.Socket()) {
+                socket.connect(new java.net.InetSocketAddress(host, port), 2000);
+                socket.setSoTimeout(2000);
+                sample = io.kvproxy.stats.TopView.parse(new String(socket.getInputStream().readAllBytes(),
+                        java.nio.charset.StandardCharsets.UTF_8));
+            } catch (IOException | IllegalArgumentException e) {
+                err.println("kvproxy top: cannot read the stats port " + host + ":" + port + ": " + e.getMessage());
+                return 1;
+            }
+            long now = System.nanoTime();
+            String screen = io.kvproxy.stats.TopView.render(previous, sample, (now - previousNanos) / 1e9);
+            out.print(once ? screen : "\033[H\033[2J" + screen);
+            out.flush();
+            if (once) {
+                return 0;
+            }
+            previous = sample;
+            previousNanos = now;
+            try {
+                Thread.sleep(1000);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return 0;
+            }
+        }
+    }
+
+    /**
      * Runs the daemon until it is stopped. Every way out is logged with its reason: a stop signal, a
      * fatal error on any thread, every worker having failed, or an exit the JVM started on its own; the
      * shutdown hook then stops the daemon and removes the pid file.
@@ -272,6 +323,7 @@ public final class Main {
         }
         stream.println("usage: kvproxy [-t] [-c FILE] [--pid-file FILE] [-v] [-h]");
         stream.println("       kvproxy --import-twemproxy FILE [--pool NAME]");
+        stream.println("       kvproxy --top HOST:PORT [--once]   (a live view of a stats port; sbin/kvproxy top)");
         stream.println("  -t          check the configuration and exit (0: ok, 1: problems listed)");
         stream.println("  -c FILE     configuration file (default: etc/kvproxy.ini under the install root)");
         stream.println("  --pid-file  write the process id there while running");

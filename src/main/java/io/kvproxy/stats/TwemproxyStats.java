@@ -90,6 +90,8 @@ public final class TwemproxyStats {
         field(json, "kvproxy_config_generation", load.generation());
         field(json, "kvproxy_config_loaded", load.loadedAt().getEpochSecond());
         field(json, "kvproxy_requests", pool.state().total(Counter.REQUESTS));
+        field(json, "kvproxy_get_hits", pool.state().total(Counter.GET_HITS));
+        field(json, "kvproxy_get_misses", pool.state().total(Counter.GET_MISSES));
         field(json, "kvproxy_replication_accepted", pool.state().total(Counter.REPLICATION_ACCEPTED));
         field(json, "kvproxy_replicated", pool.state().total(Counter.REPLICATED));
         field(json, "kvproxy_replication_dropped", pool.state().total(Counter.REPLICATION_DROPPED));

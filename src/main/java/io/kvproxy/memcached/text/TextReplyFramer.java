@@ -61,7 +61,10 @@ public final class TextReplyFramer implements ReplyFramer {
     @Override
     public int frame(Buffer in, int expectation) throws MalformedReplyException {
         int base = in.readIndex();
-        if (expectation == ONE_LINE) {
+        // A VALUE reply where one line is expected is framed as the retrieval it is (VALUE blocks, then END),
+        // never line by line into the replies of the requests behind it: a connection must never be read
+        // out of step, even by a request whose expectation was taken wrong.
+        if (expectation == ONE_LINE && state == State.FIRST_LINE && blockLength == 0 && !in.regionEquals(base, VALUE)) {
             return frameOneReply(in, base);
         }
         if (blockLength == 0) {

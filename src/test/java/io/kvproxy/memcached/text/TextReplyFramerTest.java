@@ -169,6 +169,17 @@ class TextReplyFramerTest {
         assertThrows(MalformedReplyException.class, () -> frame("VA 1\r\nx\r\n", List.of(new Receiver(true)), 0));
     }
 
+    /**
+     * A VALUE reply where one line is expected is framed as a retrieval, so the replies behind it keep their
+     * own requests (HistoryIT with the meta client in the mix found a request taken with that expectation).
+     */
+    @Test
+    void aRetrievalReplyWhereOneLineIsExpectedIsFramedWhole() throws Exception {
+        assertFrames("VALUE a 0 5\r\nhello\r\nVALUE b 0 3\r\nEND\r\nEND\r\nSTORED\r\nVA 2\r\nhi\r\n",
+                List.of(new Receiver(false), new Receiver(false), new Receiver(false)),
+                "part VALUE a 0 5\r\nhello\r\n", "part VALUE b 0 3\r\nEND\r\n", "END\r\n", "STORED\r\n", "VA 2\r\nhi\r\n");
+    }
+
     @Test
     void garbageIsMalformed() {
         assertThrows(MalformedReplyException.class, () -> frame("STORED\r\n", List.of(new Receiver(true)), 0));

@@ -13,10 +13,9 @@ import io.kvproxy.spi.ClientSession;
 import io.kvproxy.spi.PendingReply;
 import io.kvproxy.spi.Protocol;
 import io.kvproxy.spi.ReplyFramer;
+import io.kvproxy.spi.ScriptedBackend;
 import io.kvproxy.stats.WorkerCounters;
 import java.nio.charset.StandardCharsets;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
 
@@ -26,53 +25,6 @@ class RepairsTest {
     private static final int OWNER = 0;
     private static final int STAND_IN = 1;
     private static final int BACKUP = 3;
-
-    /** A connection that records the deletes written to it and holds their receivers until answered. */
-    private static final class ScriptedBackend implements Backend {
-        final Buffer out = new Buffer(256, 1 << 20);
-        final List<PendingReply> pending = new ArrayList<>();
-        boolean available = true;
-
-        @Override
-        public boolean isAvailable() {
-            return available;
-        }
-
-        @Override
-        public Buffer output() {
-            return out;
-        }
-
-        @Override
-        public void enqueue(PendingReply reply) {
-            pending.add(reply);
-        }
-
-        @Override
-        public String address() {
-            return "scripted";
-        }
-
-        String written() {
-            byte[] bytes = new byte[out.readable()];
-            for (int i = 0; i < bytes.length; i++) {
-                bytes[i] = out.get(out.readIndex() + i);
-            }
-            return new String(bytes, StandardCharsets.US_ASCII);
-        }
-
-        void answerAll(boolean ok) {
-            List<PendingReply> replies = new ArrayList<>(pending);
-            pending.clear();
-            for (PendingReply reply : replies) {
-                if (ok) {
-                    reply.onReply(null, 0, 0);
-                } else {
-                    reply.onFailure(BackendFailure.TIMEOUT);
-                }
-            }
-        }
-    }
 
     /** Writes {@code delete <key>} and answers its probe result with whatever the test's reply says. */
     private static final class DeleteProtocol implements Protocol {
@@ -144,8 +96,8 @@ class RepairsTest {
         standInWrite("k1");
         AtomicReference<Boolean> ready = new AtomicReference<>();
         repairs.prepareRejoin(OWNER, ready::set);
-        assertEquals("delete k1\n", servers[OWNER].written());
-        assertEquals("delete k1\n", servers[STAND_IN].written());
+        assertEquals("delete k1\n", servers[OWNER].sent());
+        assertEquals("delete k1\n", servers[STAND_IN].sent());
         assertNull(ready.get());
         servers[OWNER].answerAll(true);
         assertNull(ready.get());

@@ -9,10 +9,9 @@ import io.kvproxy.spi.Backend;
 import io.kvproxy.spi.BackendFailure;
 import io.kvproxy.spi.Buffer;
 import io.kvproxy.spi.ClusterRole;
-import io.kvproxy.spi.PendingReply;
+import io.kvproxy.spi.ScriptedBackend;
 import io.kvproxy.spi.Route;
 import java.nio.charset.StandardCharsets;
-import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -32,67 +31,35 @@ class TextStatsSamplerTest {
 
     private long nowNanos = 5_000_000_000L;
 
-    /** A backend connection that keeps what was sent and the receivers in its FIFO. */
-    private static final class FakeBackend implements Backend {
-        final Buffer out = new Buffer(64, 1 << 16);
-        final ArrayDeque<PendingReply> fifo = new ArrayDeque<>();
-        boolean available = true;
 
-        @Override
-        public boolean isAvailable() {
-            return available;
-        }
-
-        @Override
-        public Buffer output() {
-            return out;
-        }
-
-        @Override
-        public void enqueue(PendingReply reply) {
-            fifo.add(reply);
-        }
-
-        @Override
-        public String address() {
-            return "fake";
-        }
-
-        String sent() {
-            String text = out.toString(out.readIndex(), out.readable());
-            out.skip(out.readable());
-            return text;
-        }
-
-        /** Feeds {@code replies} through a text framer, {@code chunk} bytes at a time, to the FIFO's receivers. */
-        void answer(String replies, int cut) throws Exception {
-            byte[] bytes = replies.getBytes(StandardCharsets.ISO_8859_1);
-            Buffer in = new Buffer(16, 1 << 16);
-            TextReplyFramer framer = new TextReplyFramer();
-            for (int from = 0; from < bytes.length; ) {
-                int to = from == 0 && cut > 0 ? Math.min(cut, bytes.length) : bytes.length;
-                in.put(bytes, from, to - from);
-                from = to;
-                int length;
-                while (!fifo.isEmpty() && !in.isEmpty() && (length = framer.frame(in, framer.expectation(fifo.peek()))) > 0) {
-                    if (framer.endsReply()) {
-                        fifo.poll().onReply(in, in.readIndex(), length);
-                    } else {
-                        fifo.peek().onReplyPart(in, in.readIndex(), length);
-                    }
-                    in.skip(length);
+    /** Feeds {@code replies} through a text framer, split once at {@code cut}, to {@code backend}'s receivers. */
+    private static void answer(ScriptedBackend backend, String replies, int cut) throws Exception {
+        byte[] bytes = replies.getBytes(StandardCharsets.ISO_8859_1);
+        Buffer in = new Buffer(16, 1 << 16);
+        TextReplyFramer framer = new TextReplyFramer();
+        for (int from = 0; from < bytes.length; ) {
+            int to = from == 0 && cut > 0 ? Math.min(cut, bytes.length) : bytes.length;
+            in.put(bytes, from, to - from);
+            from = to;
+            int length;
+            while (!backend.fifo.isEmpty() && !in.isEmpty() && (length = framer.frame(in, framer.expectation(backend.fifo.peek()))) > 0) {
+                if (framer.endsReply()) {
+                    backend.fifo.poll().onReply(in, in.readIndex(), length);
+                } else {
+                    backend.fifo.peek().onReplyPart(in, in.readIndex(), length);
                 }
-                in.compact();
+                in.skip(length);
             }
+            in.compact();
         }
     }
 
     private static final class FakeRoute implements Route {
-        final List<FakeBackend> masters = new ArrayList<>();
+        final List<ScriptedBackend> masters = new ArrayList<>();
 
         FakeRoute(int servers) {
             for (int i = 0; i < servers; i++) {
-                masters.add(new FakeBackend());
+                masters.add(new ScriptedBackend());
             }
         }
 
@@ -148,7 +115,7 @@ class TextStatsSamplerTest {
             PoolStats pool = new PoolStats(() -> nowNanos);
             TextStatsSampler sampler = new TextStatsSampler(pool, route, 0, 1, nowNanos);
             sampler.run(nowNanos);
-            route.masters.get(0).answer(replies, cut);
+            answer(route.masters.get(0), replies, cut);
             assertTrue(route.masters.get(0).fifo.isEmpty(), "cut " + cut);
             PoolStats.Merged general = pool.merged(StatTable.GENERAL);
             assertEquals(1, general.answered(), "cut " + cut);
@@ -165,8 +132,8 @@ class TextStatsSamplerTest {
         PoolStats pool = new PoolStats(() -> nowNanos);
         TextStatsSampler sampler = new TextStatsSampler(pool, route, 0, 1, nowNanos);
         sampler.run(nowNanos);
-        route.masters.get(0).answer(GENERAL_REPLY + ITEMS_REPLY + SLABS_REPLY, 0);
-        route.masters.get(1).answer(GENERAL_REPLY + ITEMS_REPLY + SLABS_REPLY, 0);
+        answer(route.masters.get(0), GENERAL_REPLY + ITEMS_REPLY + SLABS_REPLY, 0);
+        answer(route.masters.get(1), GENERAL_REPLY + ITEMS_REPLY + SLABS_REPLY, 0);
         assertEquals(2, pool.merged(StatTable.GENERAL).answered());
         route.masters.get(0).sent();
         route.masters.get(1).sent();
@@ -179,7 +146,7 @@ class TextStatsSamplerTest {
         assertEquals("", route.masters.get(1).sent());
         assertEquals(1, pool.merged(StatTable.GENERAL).answered(), "the unavailable server is out at once");
         assertEquals(1, pool.resetsMissed(), "the unavailable server missed the reset");
-        route.masters.get(0).answer("RESET\r\nERROR\r\n", 0);
+        answer(route.masters.get(0), "RESET\r\nERROR\r\n", 0);
         assertEquals(1, pool.resetsMissed(), "RESET is a reset taken");
         route.masters.get(0).fifo.poll().onFailure(BackendFailure.TIMEOUT);
         route.masters.get(0).fifo.poll().onFailure(BackendFailure.TIMEOUT);
@@ -189,7 +156,7 @@ class TextStatsSamplerTest {
         pool.requestReset();
         nowNanos += PoolStats.SAMPLE_INTERVAL_NANOS;
         sampler.run(nowNanos);
-        route.masters.get(0).answer("ERROR\r\n", 0);
+        answer(route.masters.get(0), "ERROR\r\n", 0);
         assertEquals(3, pool.resetsMissed(), "an error is a reset missed, and server 1 is still out");
     }
 }

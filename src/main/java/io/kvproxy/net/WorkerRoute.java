@@ -24,6 +24,7 @@ final class WorkerRoute implements Route {
     private BackendConnection[][] backends;
     private final RepairLog repairs;
     private final WorkerCounters counters;
+    private final Cluster.Placement placement = new Cluster.Placement();
     /** Servers being let back in: their stand-ins take no new writes until the rings say they are in. */
     private int rejoinsPending;
 
@@ -56,21 +57,20 @@ final class WorkerRoute implements Route {
     @Override
     public Backend writeBackendFor(int kind, Buffer key, int offset, int length) {
         Cluster master = topology.cluster(ClusterRole.MASTER);
-        int server = master.serverFor(key.raw(), offset, length);
+        master.place(key.raw(), offset, length, placement);
+        int server = placement.server;
         if (server < 0) {
             return null;
         }
-        if (master.isDegraded()) {
-            int owner = master.ownerFor(key.raw(), offset, length);
-            if (owner != server) {
-                if (rejoinsPending > 0 || !repairs.hasRoom(2, length)) {
-                    counters.add(Counter.STAND_IN_REFUSED, 1);
-                    return null;
-                }
-                repairs.record(master.topologyIndex(owner), RepairLog.Kind.MISSED, kind, key, offset, length);
-                repairs.record(master.topologyIndex(server), RepairLog.Kind.STAND_IN, kind, key, offset, length);
-                counters.add(Counter.STAND_IN_WRITES, 1);
+        if (placement.standsIn()) {
+            int owner = placement.owner;
+            if (rejoinsPending > 0 || !repairs.hasRoom(2, length)) {
+                counters.add(Counter.STAND_IN_REFUSED, 1);
+                return null;
             }
+            repairs.record(master.topologyIndex(owner), RepairLog.Kind.MISSED, kind, key, offset, length);
+            repairs.record(master.topologyIndex(server), RepairLog.Kind.STAND_IN, kind, key, offset, length);
+            counters.add(Counter.STAND_IN_WRITES, 1);
         }
         return backends[kind][master.topologyIndex(server)];
     }

@@ -83,6 +83,35 @@ public final class Cluster {
         return current.empty() ? -1 : ring.liveServerFor(buffer, offset, length, current.live());
     }
 
+    /**
+     * Fills {@code placement} with the server that takes the key and the key's owner, both from one look
+     * at the membership: a write must know whether it lands on a stand-in by the same membership that
+     * chose its server, or a rejoin published between two looks would let a stand-in write go unrecorded.
+     */
+    public void place(ByteBuffer buffer, int offset, int length, Placement placement) {
+        Membership current = membership;
+        int owner = ring.serverFor(buffer, offset, length);
+        placement.owner = owner;
+        if (!current.degraded()) {
+            placement.server = owner;
+        } else {
+            placement.server = current.empty() ? -1 : ring.liveServerFor(buffer, offset, length, current.live());
+        }
+    }
+
+    /** Where {@link #place} put a key; one per worker, reused for every key. */
+    public static final class Placement {
+        /** The server that takes the key now, or -1 when none is in. */
+        public int server;
+        /** The key's owner on the full ring. */
+        public int owner;
+
+        /** Whether the key's server stands in for its out owner. */
+        public boolean standsIn() {
+            return server >= 0 && server != owner;
+        }
+    }
+
     /** Index of the key's owner on the full ring, in or out; -1 only when no server can own keys. */
     public int ownerFor(ByteBuffer buffer, int offset, int length) {
         return ring.serverFor(buffer, offset, length);

@@ -50,6 +50,7 @@ import java.util.concurrent.TimeoutException;
 import java.util.function.LongSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.slf4j.event.Level;
 
 /**
  * The running proxy: the pools (a listener, a protocol and a topology each), the workers that serve them
@@ -159,7 +160,7 @@ public final class Daemon implements ConfigApplier {
             thread.start();
         }
         for (PoolSettings pool : config.pools()) {
-            log.warn("kvproxy {} pool [{}] listening on {} with {} workers; hosts={} ({} servers)", version, pool.name(),
+            log.info("kvproxy {} pool [{}] listening on {} with {} workers; hosts={} ({} servers)", version, pool.name(),
                     pool.listenAddress(), workers.size(), pool.hosts().name(), pool.hosts().servers().size());
         }
         unreachableAtStart = StartProbe.unreachable(pools, protocol -> probe(protocol, settings));
@@ -695,7 +696,7 @@ public final class Daemon implements ConfigApplier {
         if (statsPort != null) {
             statsPort.close();
         }
-        log.warn("kvproxy stopping ({}): listener closed; finishing requests and replicas in flight for up to {} ms",
+        log.info("kvproxy stopping ({}): listener closed; finishing requests and replicas in flight for up to {} ms",
                 reason, TimeUnit.NANOSECONDS.toMillis(STOP_GRACE_NANOS));
         for (HealthMonitor monitor : monitors) {
             monitor.stop();
@@ -745,7 +746,10 @@ public final class Daemon implements ConfigApplier {
                 unfinishedWorkers++;
             }
         }
-        log.warn("kvproxy stopped after {} ms: {} requests unanswered, {} replicas given up; since start: {} writes replicated,"
+        // A clean stop is a lifecycle line; one that left requests or replicas behind is a warning.
+        boolean clean = tally.unansweredRequests() == 0 && tally.replicasGivenUp() == 0 && unfinishedWorkers == 0;
+        log.atLevel(clean ? Level.INFO : Level.WARN).log(
+                "kvproxy stopped after {} ms: {} requests unanswered, {} replicas given up; since start: {} writes replicated,"
                 + " {} replicas dropped (async_size full), {} replicas failed (given up included){}",
                 tookMillis, tally.unansweredRequests(), tally.replicasGivenUp(), total(Counter.REPLICATED),
                 total(Counter.REPLICATION_DROPPED), total(Counter.REPLICATION_FAILED),

@@ -56,7 +56,7 @@ final class MetricsEndpoint {
         });
         server.setExecutor(thread);
         server.start();
-        log.warn("kvproxy metrics on http://{}:{}/metrics", host, server.getAddress().getPort());
+        log.info("kvproxy metrics on http://{}:{}/metrics", host, server.getAddress().getPort());
         return new MetricsEndpoint(server, thread);
     }
 

@@ -47,7 +47,7 @@ final class ProcessSignals {
     static void install(List<HangupStep> hangupSteps, Consumer<String> stop) {
         for (String name : List.of("TERM", "INT")) {
             handle(name, signal -> {
-                log.warn("SIG{} received: stopping", name);
+                log.info("SIG{} received: stopping", name);
                 stop.accept("SIG" + name + " received");
             });
         }

@@ -154,8 +154,8 @@ final class Reloader {
             Instant loadedAt = clock.instant();
             listener.loaded(generation, loadedAt);
             outcome = new Outcome(attempt, true, generation, changes);
-            changes.forEach(change -> log.warn("reload {}: {}", attempt, change));
-            log.warn("reload {} of {} applied: generation {} loaded at {}, {} change(s)", attempt, file, generation,
+            changes.forEach(change -> log.info("reload {}: {}", attempt, change));
+            log.info("reload {} of {} applied: generation {} loaded at {}, {} change(s)", attempt, file, generation,
                     loadedAt, changes.size());
         } catch (ConfigException e) {
             outcome = new Outcome(attempt, false, generation, e.problems());

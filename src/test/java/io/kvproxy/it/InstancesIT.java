@@ -58,10 +58,10 @@ class InstancesIT {
         assertTrue(statusA.output().contains("Config generation [1] loaded ["), statusA.output());
 
         // Applied: a's log level, and nothing of b.
-        Files.writeString(config("a"), Files.readString(config("a")).replace("log_level = warn", "log_level = info"));
+        Files.writeString(config("a"), Files.readString(config("a")).replace("log_level = info", "log_level = debug"));
         KvproxyProcess.Result reloadA = install.run("reload", "-c", config("a").toString());
         assertEquals(0, reloadA.exitCode(), reloadA.output() + log("a"));
-        assertTrue(reloadA.output().contains("log_level warn -> info"), reloadA.output());
+        assertTrue(reloadA.output().contains("log_level info -> debug"), reloadA.output());
         assertTrue(reloadA.output().contains("PID[" + a.pid() + "] kvproxy reload success.generation 2"), reloadA.output());
         assertTrue(log("a").contains("[a] Reloader: reload 1 of " + config("a") + " applied: generation 2"), log("a"));
         assertGeneration("a", 2);
@@ -171,7 +171,7 @@ class InstancesIT {
 
     /** No log_path: the log is named after the config file. */
     private static String configText(int port, MemcachedServer server) {
-        return "[kvproxy]\nport = " + port + "\nthread_count = 2\nrecv_timeout = 2000\nlog_level = warn\n\n"
+        return "[kvproxy]\nport = " + port + "\nthread_count = 2\nrecv_timeout = 2000\nlog_level = info\n\n"
                 + "[memcached]\nextension = memcached.jar\nhosts = master\n\n"
                 + KvproxyProcess.cluster("master", List.of(server));
     }

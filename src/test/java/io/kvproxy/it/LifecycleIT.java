@@ -132,6 +132,7 @@ class LifecycleIT {
         assertTrue(summary.find(), "no stop summary in:\n" + log);
         assertEquals(0, Long.parseLong(summary.group(1)), summary.group());
         assertEquals(queued, Long.parseLong(summary.group(2)), "replicas given up, against stats before the stop " + before);
+        assertEquals("[WARN ]", levelOf(log, "kvproxy stopped after"), "a stop that gave replicas up is a warning");
         assertEquals((long) before.get("kvproxy_replicated"), Long.parseLong(summary.group(3)), summary.group());
         assertEquals((long) before.get("kvproxy_replication_dropped"), Long.parseLong(summary.group(4)), summary.group());
         assertEquals(before.get("kvproxy_replication_failed") + queued, Long.parseLong(summary.group(5)), summary.group());
@@ -156,6 +157,10 @@ class LifecycleIT {
         KvproxyProcess.Result stop = install.run("stop", "-c", config(install).toString());
         assertEquals(0, stop.exitCode(), stop.output());
         assertTrue(log(install).contains("kvproxy stopping (SIGTERM received)"), log(install));
+        // Lifecycle lines are INFO; a stop that finished everything says so at INFO too.
+        assertEquals("[INFO ]", levelOf(log(install), "kvproxy stopping (SIGTERM received)"));
+        assertEquals("[INFO ]", levelOf(log(install), "kvproxy stopped after"));
+        assertEquals("[INFO ]", levelOf(log(install), " listening on "));
         assertFalse(Files.exists(install.pidFile()), "the pid file should be removed at exit");
     }
 
@@ -244,6 +249,13 @@ class LifecycleIT {
         started.add(install.pidFileProcess().orElseThrow(() -> new IllegalStateException("no daemon after start: " + start.output())));
         assertTrue(Await.until(Duration.ofSeconds(5), () -> log(install).contains("connected (worker")), "no backend connected:\n" + log(install));
         return port;
+    }
+
+    /** The level field ({@code [INFO ]}) of the first log line containing {@code text}. */
+    private static String levelOf(String log, String text) {
+        String line = log.lines().filter(l -> l.contains(text)).findFirst().orElseThrow(() -> new AssertionError("no line with \"" + text + "\" in:\n" + log));
+        int start = line.indexOf(" [");
+        return line.substring(start + 1, line.indexOf(']', start) + 1);
     }
 
     private static Path config(SbinInstall install) {

@@ -287,7 +287,8 @@ public final class RepairLog {
         int mask = table.length - 1;
         for (int slot = h & mask; table[slot] != 0; slot = (slot + 1) & mask) {
             int entry = table[slot] - 1;
-            if (entry >= 0 && hash[entry] == h && server[entry] == serverIndex && keyLength[entry] == length
+            // A settled entry's fields stay as they were: only a live one may answer for its key.
+            if (entry >= 0 && used[entry] && hash[entry] == h && server[entry] == serverIndex && keyLength[entry] == length
                     && keyEquals(entry, source, offset, length)) {
                 return entry;
             }
@@ -340,7 +341,10 @@ public final class RepairLog {
 
     private void insert(int entry) {
         if ((entryCount + tombstones) * 2 > table.length) {
+            // The rehash places every live entry, this new one included: placing it again would leave a
+            // second slot naming it, which outlives its removal and would take its key's next record.
             rehash(Math.max(table.length, Integer.highestOneBit(Math.max(1, entryCount)) * 4));
+            return;
         }
         int mask = table.length - 1;
         int slot = hash[entry] & mask;

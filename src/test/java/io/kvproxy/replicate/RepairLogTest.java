@@ -106,6 +106,33 @@ class RepairLogTest {
         assertTrue(log.isEmpty());
     }
 
+    /**
+     * The table grows when an entry is added; every key recorded again after its entry settled is held
+     * again, whichever record made the table grow (a grown table once held the growing entry twice, and
+     * a later record of its key updated the settled copy, so the write was not held).
+     */
+    @Test
+    void aKeyRecordedAgainAfterItsEntrySettledIsHeldAgainAcrossGrowth() {
+        for (int n = 1; n <= 300; n++) {
+            RepairLog log = new RepairLog(2, 100_000);
+            for (int i = 0; i < n; i++) {
+                assertTrue(record(log, 0, RepairLog.Kind.STAND_IN, "key:" + i));
+            }
+            // The last record may have grown the table; settle its entry, then record its key again.
+            String last = "key:" + (n - 1);
+            int entry = log.entryLimit() - 1;
+            log.repairSent(entry, 1);
+            log.repairAnswered(entry, log.serial(entry), true);
+            if (n > 1) {
+                assertFalse(entries(log).contains("0:STAND_IN:" + last), last + " settled");
+            }
+            assertTrue(record(log, 0, RepairLog.Kind.STAND_IN, last));
+            assertTrue(entries(log).contains("0:STAND_IN:" + last), last + " recorded again after it settled is not held (" + n
+                    + " keys)");
+            assertEquals(n, log.size());
+        }
+    }
+
     @Test
     void aFlushSettlesEveryEntryOfItsServer() {
         RepairLog log = new RepairLog(2, 10);

@@ -11,6 +11,7 @@ import io.kvproxy.spi.ClientChannel;
 import io.kvproxy.spi.ClientSession;
 import io.kvproxy.spi.ClusterRole;
 import io.kvproxy.spi.Counter;
+import io.kvproxy.spi.ExtensionSettings;
 import io.kvproxy.spi.MalformedReplyException;
 import io.kvproxy.spi.PendingReply;
 import io.kvproxy.spi.Protocol;
@@ -59,7 +60,7 @@ public class RequestPathBenchmark {
 
     @Setup
     public void setUp() throws Exception {
-        Protocol protocol = new MemcachedProvider().create(Map.of());
+        Protocol protocol = new MemcachedProvider().create(new ExtensionSettings(List.of()));
         Ring ring = Ring.build(Distribution.KETAMA, HashFunction.MD5, null,
                 List.of(new RingNode("s1", 1, 0), new RingNode("s2", 1, 1)));
         for (int i = 0; i < backends.length; i++) {

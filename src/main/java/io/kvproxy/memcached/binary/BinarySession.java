@@ -3,7 +3,7 @@ package io.kvproxy.memcached.binary;
 import static io.kvproxy.memcached.binary.Binary.*;
 
 import io.kvproxy.memcached.ReplicaReceiver;
-import io.kvproxy.memcached.ReplyQueue;
+import io.kvproxy.spi.ReplyQueue;
 import io.kvproxy.memcached.ServerVersion;
 import io.kvproxy.memcached.stats.PoolStats;
 import io.kvproxy.memcached.stats.StatsReply;

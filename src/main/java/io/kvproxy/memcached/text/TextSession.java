@@ -1,7 +1,7 @@
 package io.kvproxy.memcached.text;
 
 import io.kvproxy.memcached.ReplicaReceiver;
-import io.kvproxy.memcached.ReplyQueue;
+import io.kvproxy.spi.ReplyQueue;
 import io.kvproxy.memcached.ServerVersion;
 import io.kvproxy.memcached.stats.PoolStats;
 import io.kvproxy.memcached.stats.StatsReply;
@@ -220,7 +220,7 @@ public final class TextSession implements ClientSession {
                             request.tokenStart[first - 1] + request.tokenLength[first - 1] - request.tokenStart[0]);
                 }
                 backend.output().put(SPACE).put(in, base + request.tokenStart[t], request.tokenLength[t]);
-                partIndex = indexOf(command, part);
+                partIndex = part.index();
             }
             command.addKey(in, base + request.tokenStart[t], request.tokenLength[t], partIndex);
         }
@@ -233,19 +233,10 @@ public final class TextSession implements ClientSession {
         }
         for (int p = 0; p < command.partCount(); p++) {
             Part part = command.part(p);
-            part.backend.output().put(CRLF);
-            part.backend.enqueue(part);
+            part.backend().output().put(CRLF);
+            part.backend().enqueue(part);
         }
         count(Counter.FRAGMENTS, command.partCount());
-    }
-
-    private static int indexOf(PendingCommand command, Part part) {
-        for (int p = 0; p < command.partCount(); p++) {
-            if (command.part(p) == part) {
-                return p;
-            }
-        }
-        throw new IllegalStateException("part not in its command");
     }
 
     /** Sends tokens 0..{@code lastToken} (dropping noreply) and the data block, if any, to the key's master. */
@@ -386,7 +377,7 @@ public final class TextSession implements ClientSession {
             // Failed only now that every part exists, so the command cannot complete half-built.
             for (int p = 0; p < command.partCount(); p++) {
                 Part part = command.part(p);
-                if (!part.backend.isAvailable()) {
+                if (!part.backend().isAvailable()) {
                     command.onPartUnsent(part, BackendFailure.UNAVAILABLE);
                 }
             }

@@ -14,9 +14,11 @@ import io.kvproxy.spi.ClientChannel;
 import io.kvproxy.spi.ClientSession;
 import io.kvproxy.spi.PendingReply;
 import io.kvproxy.spi.Protocol;
+import io.kvproxy.spi.ProtocolCounter;
 import io.kvproxy.spi.ReplyFramer;
 import io.kvproxy.spi.Route;
 import io.kvproxy.spi.WorkerTask;
+import java.util.List;
 
 /**
  * memcached over text (and, on the same port, binary). Shared by all workers: immutable but for the
@@ -34,6 +36,11 @@ final class MemcachedProtocol implements Protocol {
 
     MemcachedProtocol(WireFormat accepted) {
         this.accepted = accepted;
+    }
+
+    @Override
+    public List<ProtocolCounter> counters() {
+        return List.of(MemcachedCounter.values());
     }
 
     @Override

@@ -6,6 +6,14 @@ package io.kvproxy.spi;
  */
 public interface Protocol {
 
+    /**
+     * The protocol's own counters, in {@link ProtocolCounter#ordinal()} order (an enum's {@code values()}),
+     * shown beside the core's; none by default.
+     */
+    default java.util.List<ProtocolCounter> counters() {
+        return java.util.List.of();
+    }
+
     /** A session for a newly accepted client connection, owned by that connection's worker. */
     ClientSession openSession(ClientChannel channel);
 

@@ -15,6 +15,7 @@ import io.kvproxy.spi.ExtensionSettings;
 import io.kvproxy.spi.MalformedReplyException;
 import io.kvproxy.spi.PendingReply;
 import io.kvproxy.spi.Protocol;
+import io.kvproxy.spi.ProtocolCounter;
 import io.kvproxy.spi.ProxyView;
 import io.kvproxy.spi.ReplyFramer;
 import io.kvproxy.spi.Replicator;
@@ -286,6 +287,10 @@ public class RequestPathBenchmark {
         @Override
         public long counter(Counter counter) {
             return 0;
+        }
+
+        @Override
+        public void count(ProtocolCounter counter, long amount) {
         }
 
         @Override

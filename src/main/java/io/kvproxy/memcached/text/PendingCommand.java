@@ -1,5 +1,7 @@
 package io.kvproxy.memcached.text;
 
+import io.kvproxy.memcached.MemcachedCounter;
+import io.kvproxy.memcached.FailureText;
 import io.kvproxy.memcached.ReplicaReceiver;
 import io.kvproxy.spi.ReplyQueue;
 import io.kvproxy.spi.Backend;
@@ -259,7 +261,7 @@ final class PendingCommand implements ReplyQueue.Entry, ReplicaReceiver.SyncWait
     }
 
     private void putServerError(BackendFailure failure) {
-        stored.put(SERVER_ERROR).putAscii(failure.message()).put(CRLF);
+        stored.put(SERVER_ERROR).putAscii(FailureText.of(failure)).put(CRLF);
     }
 
     private void partDone() {
@@ -328,14 +330,14 @@ final class PendingCommand implements ReplyQueue.Entry, ReplicaReceiver.SyncWait
             if (firstErrorStart >= 0) {
                 out.put(stored, firstErrorStart, firstErrorLength);
             } else {
-                out.put(SERVER_ERROR).putAscii((firstFailure == null ? BackendFailure.UNAVAILABLE : firstFailure).message()).put(CRLF);
+                out.put(SERVER_ERROR).putAscii(FailureText.of(firstFailure == null ? BackendFailure.UNAVAILABLE : firstFailure)).put(CRLF);
             }
             return;
         }
         merge.writeDue(out);
         out.put(END);
-        session.count(Counter.GET_HITS, merge.hits());
-        session.count(Counter.GET_MISSES, merge.keyCount() - merge.hits());
+        session.count(MemcachedCounter.GET_HITS, merge.hits());
+        session.count(MemcachedCounter.GET_MISSES, merge.keyCount() - merge.hits());
         if (merge.failedKeys() > 0) {
             session.count(Counter.GET_FAILED_KEYS, merge.failedKeys());
         }

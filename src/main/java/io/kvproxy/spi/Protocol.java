@@ -14,6 +14,15 @@ public interface Protocol {
         return java.util.List.of();
     }
 
+    /**
+     * What a client the core turns away is told before its connection is closed (memcached: {@code ERROR
+     * Too many open connections}). Called on a worker, on the rare refusal only; the bytes are not changed
+     * by the core, so a constant may be returned. Empty: the connection is only closed.
+     */
+    default byte[] refusal(Refusal reason) {
+        return new byte[0];
+    }
+
     /** A session for a newly accepted client connection, owned by that connection's worker. */
     ClientSession openSession(ClientChannel channel);
 

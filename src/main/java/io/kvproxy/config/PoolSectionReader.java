@@ -37,6 +37,7 @@ final class PoolSectionReader {
     private final String syncPrefix;
     /** The keys the core does not know, with their lines, for the extension. */
     private final List<IniFile.Entry> extensionEntries;
+    /** The {@code extension} value is a jar file name, so the extension can be asked about its keys. */
     private final boolean jarNamed;
     private final String hash;
     private final String distribution;
@@ -56,15 +57,15 @@ final class PoolSectionReader {
         jar = values.string(EXTENSION_KEY, "");
         extensionLine = values.lineOf(EXTENSION_KEY);
         extensionEntries = values.otherEntries();
-        boolean jarRefused = true;
         if (!jar.endsWith(".jar") || jar.length() == ".jar".length()) {
             values.problem(EXTENSION_KEY, "expected a jar file name ending in .jar, got \"" + jar + "\"");
+            jarNamed = false;
         } else if (jar.contains("/") || jar.contains("\\")) {
             values.problem(EXTENSION_KEY, "expected a file name in ext_path, not a path: \"" + jar + "\"");
+            jarNamed = false;
         } else {
-            jarRefused = false;
+            jarNamed = true;
         }
-        jarNamed = !jarRefused;
         Optional<String> listen = values.text("listen");
         String host = proxy.bind();
         int port = proxy.port();

@@ -322,7 +322,7 @@ final class BackendConnection implements Backend {
             counters.add(server, ServerField.RESPONSE_BYTES, read);
         }
         deliverReplies(nowNanos);
-        if (state == State.CONNECTED && !paused && read == 0 && in.readable() == in.maxCapacity()) {
+        if ((state == State.CONNECTED || state == State.HANDSHAKING) && !paused && read == 0 && in.readable() == in.maxCapacity()) {
             failOnError(nowNanos, "reply larger than max_packet");
         }
     }

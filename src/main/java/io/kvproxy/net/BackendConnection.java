@@ -260,6 +260,8 @@ final class BackendConnection implements Backend {
         for (int i = 0; i < handshakePending; i++) {
             fifo.add(handshakeReceiver, framer.expectation(handshakeReceiver), nowNanos, stateDeadlineNanos + recvTimeoutNanos);
         }
+        // Requests to the server like any other (twemproxy's requests and responses balance), not a client's.
+        counters.add(server, ServerField.REQUESTS, handshakePending);
     }
 
     /** The protocol's verdict on one handshake reply (or on its failure). */

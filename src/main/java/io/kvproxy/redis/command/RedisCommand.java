@@ -446,13 +446,19 @@ public enum RedisCommand {
 
     /**
      * Whether a request of {@code argCount} arguments (the name included) has a shape this command takes:
-     * redis-server's arity, and for MSET whole key-value pairs (redis-server checks those in the command).
+     * redis-server's arity, and the two counts redis-server checks inside the command, with the same error,
+     * for commands whose request kvproxy makes or answers itself: MSET's whole key-value pairs, and PING's
+     * one message at most.
      */
     public boolean acceptsArgCount(int argCount) {
         if (arity >= 0 ? argCount != arity : argCount < -arity) {
             return false;
         }
-        return this != MSET || argCount % 2 == 1;
+        return switch (this) {
+            case MSET -> argCount % 2 == 1;
+            case PING -> argCount <= 2;
+            default -> true;
+        };
     }
 
     /** {@code -ERR wrong number of arguments for '<name>' command}, without CRLF. */

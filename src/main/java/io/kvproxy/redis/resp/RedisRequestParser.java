@@ -116,8 +116,9 @@ public final class RedisRequestParser {
         int newline = in.indexOf((byte) '\n', base + scanned, base + readable);
         if (newline < 0) {
             scanned = readable;
-            // redis-server gives up on a line once more than 64 KB of it has arrived without its end;
-            // judged on the line itself, so that how the bytes arrive changes nothing.
+            // redis-server gives up on a line once more than 64 KB of it has arrived without its end, which
+            // it sees between its 16 KB reads (a line a little over 64 KB that arrives at once may pass
+            // there); here it is judged on the line itself, so that how the bytes arrive changes nothing.
             return readable > Math.min(MAX_INLINE, in.maxCapacity() - 1) ? protocolError(request, BIG_INLINE) : Outcome.NEED_MORE;
         }
         int lineLength = newline - base;

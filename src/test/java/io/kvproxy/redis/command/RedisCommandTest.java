@@ -116,6 +116,7 @@ class RedisCommandTest {
         assertFalse(lookup("mset").acceptsArgCount(4));
         assertTrue(lookup("ping").acceptsArgCount(1));
         assertTrue(lookup("ping").acceptsArgCount(2));
+        assertFalse(lookup("ping").acceptsArgCount(3), "redis-server 7.0.15: PING a b is an arity error");
         assertTrue(lookup("quit").acceptsArgCount(2), "redis-server 7.0.15 answers QUIT x with +OK");
         assertFalse(lookup("echo").acceptsArgCount(1));
         // The exact texts redis-server 7.0.15 sent.

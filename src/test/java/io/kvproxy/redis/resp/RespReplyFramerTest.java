@@ -3,7 +3,6 @@ package io.kvproxy.redis.resp;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
-import io.kvproxy.spi.BackendFailure;
 import io.kvproxy.spi.Buffer;
 import io.kvproxy.spi.MalformedReplyException;
 import java.nio.charset.StandardCharsets;
@@ -19,27 +18,6 @@ import org.junit.jupiter.api.Timeout;
 @Timeout(60)
 class RespReplyFramerTest {
 
-    private static final class Receiver implements RespReplyReceiver {
-        final boolean values;
-
-        Receiver(boolean values) {
-            this.values = values;
-        }
-
-        @Override
-        public boolean framesValues() {
-            return values;
-        }
-
-        @Override
-        public void onReply(Buffer buffer, int offset, int length) {
-        }
-
-        @Override
-        public void onFailure(BackendFailure failure) {
-        }
-    }
-
     /**
      * Frames {@code stream} as {@code replies} replies, fed in chunks cut at {@code cuts}, into a buffer of at
      * most {@code maxCapacity}. Returns each reply's frames: "part " before a frame that does not end it.
@@ -48,7 +26,7 @@ class RespReplyFramerTest {
             throws MalformedReplyException {
         Buffer in = new Buffer(8, maxCapacity);
         RespReplyFramer framer = new RespReplyFramer();
-        int expectation = framer.expectation(new Receiver(values));
+        int expectation = framer.expectation(new FramingReceiver(values));
         List<List<String>> framed = new ArrayList<>();
         List<List<String>> current = new ArrayList<>(List.of(new ArrayList<>()));
         try {

@@ -17,6 +17,10 @@ import java.nio.charset.StandardCharsets;
  * is redis-server's flag: writes go to {@code hosts} and are replicated to {@code hosts_backup}; reads
  * use {@code hosts_read} when there is one (a command that is neither, EVAL, counts as a write).
  *
+ * <p>The routing key is the first key as redis-server's key specs have it: argument 1 for most; 3 for
+ * EVAL and EVALSHA (after the script and numkeys, as twemproxy); 2 for ZUNION, ZINTER and ZDIFF (after
+ * numkeys), where nutcracker 0.5.0 hashes numkeys itself and so reads most keys on the wrong server.
+ *
  * <p>{@link #lookup} finds a command from its name's bytes in the input buffer, in any case, without
  * allocating. Every error text is made once, at class initialisation. Immutable; shared by all workers.
  */

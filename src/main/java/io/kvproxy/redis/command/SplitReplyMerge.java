@@ -1,6 +1,7 @@
 package io.kvproxy.redis.command;
 
 import io.kvproxy.redis.command.RedisCommand.Merge;
+import io.kvproxy.redis.resp.RedisRequest;
 import io.kvproxy.redis.resp.RespWriter;
 import io.kvproxy.spi.Buffer;
 import java.util.Arrays;
@@ -14,7 +15,7 @@ import java.util.Arrays;
  *
  * <p>Use: {@link #begin}, then {@link #addKey} once per key in the client's order, naming the part (0, 1,
  * ...: one per server, numbered as first met) that asks for it, then {@link #seal}; write each part's
- * request from {@link #partKeyCount} and {@link #partKey}; feed every frame of part {@code p}'s reply to
+ * request with {@link #writePartRequest} (or from {@link #partKeyCount} and {@link #partKey}); feed every frame of part {@code p}'s reply to
  * {@link #onPartFrame} (a {@link io.kvproxy.redis.resp.RespReplyReceiver} that frames values one by one),
  * or its failure to {@link #onPartFailure}; once {@link #isComplete}, {@link #writeReply}.
  *
@@ -125,6 +126,24 @@ public final class SplitReplyMerge {
     /** The {@code n}th key (0-based, in the client's order) of part {@code part}: an index into the client's keys. */
     public int partKey(int part, int n) {
         return partKeys[partStart[part] + n];
+    }
+
+    /**
+     * Writes part {@code part}'s request to its server: the client's command name, then for each of the
+     * part's keys, in the client's order, the key (and for MSET its value), copied from the client's
+     * {@code request} parsed out of {@code in}.
+     */
+    public void writePartRequest(Buffer out, Buffer in, RedisRequest request, RedisCommand command, int part) {
+        int step = command.keyStep();
+        int keys = partKeyCount(part);
+        RespWriter.writeArrayHeader(out, 1 + (long) keys * step);
+        RespWriter.writeArgument(out, in, request, 0);
+        for (int n = 0; n < keys; n++) {
+            int first = command.keyIndex() + partKey(part, n) * step;
+            for (int arg = first; arg < first + step; arg++) {
+                RespWriter.writeArgument(out, in, request, arg);
+            }
+        }
     }
 
     /**

@@ -6,6 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.kvproxy.redis.command.RedisCommand.Merge;
+import io.kvproxy.redis.resp.RedisRequest;
+import io.kvproxy.redis.resp.RedisRequestParser;
 import io.kvproxy.redis.resp.RespReplyFramer;
 import io.kvproxy.spi.Buffer;
 import io.kvproxy.spi.BufferPool;
@@ -192,5 +194,25 @@ class SplitReplyMergeTest {
         assertThrows(IllegalStateException.class, () -> merge.writeReply(new Buffer(64, 64)));
         reply(0, ":1\r\n");
         assertThrows(IllegalStateException.class, () -> merge.onPartFailure(0, "-ERR late"));
+    }
+
+    @Test
+    void eachPartsRequestCarriesItsKeysInTheClientsOrder() throws Exception {
+        Buffer in = new Buffer(64, 4096);
+        in.put("*7\r\n$4\r\nmset\r\n$2\r\nk0\r\n$2\r\nv0\r\n$2\r\nk1\r\n$2\r\nv1\r\n$2\r\nk2\r\n$2\r\nv2\r\n"
+                .getBytes(StandardCharsets.ISO_8859_1));
+        RedisRequest request = new RedisRequest();
+        assertEquals(RedisRequest.Outcome.REQUEST, new RedisRequestParser().parse(in, request));
+        merge.begin(Merge.OK);
+        merge.addKey(0);
+        merge.addKey(1);
+        merge.addKey(0);
+        merge.seal();
+        Buffer out = new Buffer(64, 4096);
+        merge.writePartRequest(out, in, request, RedisCommand.MSET, 0);
+        assertEquals("*5\r\n$4\r\nmset\r\n$2\r\nk0\r\n$2\r\nv0\r\n$2\r\nk2\r\n$2\r\nv2\r\n", out.toString(0, out.readable()));
+        out.clear();
+        merge.writePartRequest(out, in, request, RedisCommand.MSET, 1);
+        assertEquals("*3\r\n$4\r\nmset\r\n$2\r\nk1\r\n$2\r\nv1\r\n", out.toString(0, out.readable()));
     }
 }

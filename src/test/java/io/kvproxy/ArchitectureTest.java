@@ -154,4 +154,18 @@ class ArchitectureTest {
         }
         return literals;
     }
+
+    @Test
+    void theRedisExtensionUsesOnlyTheSpi() throws IOException {
+        for (String other : new String[] {"config", "daemon", "net", "route", "stats", "replicate", "memcached"}) {
+            assertEquals(List.of(), violations("redis", "io.kvproxy." + other + "."), "redis must not use io.kvproxy." + other);
+        }
+    }
+
+    @Test
+    void nothingElseNamesTheRedisExtension() throws IOException {
+        for (String other : new String[] {"config", "daemon", "net", "route", "spi", "stats", "replicate", "memcached"}) {
+            assertEquals(List.of(), violations(other, "io.kvproxy.redis"), other + " must reach the protocol only through the SPI");
+        }
+    }
 }

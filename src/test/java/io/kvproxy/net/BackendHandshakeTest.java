@@ -155,7 +155,7 @@ class BackendHandshakeTest {
     }
 
     /** No client asks for the proxy's state in these tests. */
-    private static final class NoView implements ProxyView {
+    static final class NoView implements ProxyView {
         @Override
         public String statusReport() {
             throw new UnsupportedOperationException("no status in the handshake tests");

@@ -16,7 +16,8 @@ import java.util.Set;
  * <pre>
  *   file ──IniFile──▶ sections (entries with lines)
  *          [kvproxy]                 ──ProxySectionReader──▶ ProxySettings
- *          each section with extension= ──PoolSectionReader──▶ names hosts / hosts_backup / hosts_read
+ *          each section with extension= ──PoolSectionReader──▶ names hosts / hosts_backup / hosts_read;
+ *                                    its other keys ──ExtensionCheck (the pool's extension)──▶ problems
  *          every other section       ──ClusterSectionReader──▶ ClusterSpec (only the named ones)
  *                                    ──▶ PoolSettings (one per pool) ──▶ ProxyConfig
  * </pre>
@@ -31,14 +32,15 @@ public final class ConfigLoader {
     /**
      * @param file the INI file
      * @param installRoot what relative {@code log_path} and {@code ext_path} are relative to
+     * @param extensions checks each pool's keys the core does not know, by the pool's extension
      * @throws ConfigException listing every problem, each with file, line, section and key
      */
-    public static ProxyConfig load(Path file, Path installRoot) throws ConfigException {
-        return load(file, installRoot, Runtime.getRuntime().availableProcessors());
+    public static ProxyConfig load(Path file, Path installRoot, ExtensionCheck extensions) throws ConfigException {
+        return load(file, installRoot, extensions, Runtime.getRuntime().availableProcessors());
     }
 
-    /** As {@link #load(Path, Path)} with the core count given, so that tests do not depend on the machine. */
-    static ProxyConfig load(Path file, Path installRoot, int availableCores) throws ConfigException {
+    /** As {@link #load(Path, Path, ExtensionCheck)} with the core count given, so that tests do not depend on the machine. */
+    static ProxyConfig load(Path file, Path installRoot, ExtensionCheck extensions, int availableCores) throws ConfigException {
         Objects.requireNonNull(file, "file");
         Objects.requireNonNull(installRoot, "installRoot");
         Problems problems = new Problems(file);
@@ -64,7 +66,7 @@ public final class ConfigLoader {
                 clusterSections.put(section.name(), section);
             }
         }
-        List<PoolSettings> pools = readPools(poolSections, clusterSections, proxy, problems);
+        List<PoolSettings> pools = readPools(poolSections, clusterSections, proxy, extensions, problems);
 
         problems.throwIfAny();
         return new ProxyConfig(file, proxy, pools, keyLines(sections));
@@ -76,7 +78,7 @@ public final class ConfigLoader {
      * pools may name the same cluster: each routes over it on its own. Empty when anything is wrong.
      */
     private static List<PoolSettings> readPools(List<IniFile.Section> poolSections, Map<String, IniFile.Section> clusterSections,
-                                                ProxySettings proxy, Problems problems) {
+                                                ProxySettings proxy, ExtensionCheck extensions, Problems problems) {
         if (poolSections.isEmpty()) {
             problems.add(0, null, null, "no pool: no section with extension=... (for example [memcached] extension = memcached.jar)");
         }
@@ -85,6 +87,7 @@ public final class ConfigLoader {
         Map<String, PoolSectionReader> byListen = new HashMap<>();
         for (IniFile.Section section : poolSections) {
             PoolSectionReader reader = new PoolSectionReader(section, clusterSections.keySet(), proxy, problems);
+            reader.checkExtensionKeys(proxy.extPath(), extensions, problems);
             readers.add(reader);
             named.addAll(reader.clusterNames());
             PoolSectionReader other = byListen.putIfAbsent(reader.listenAddress(), reader);

@@ -1,6 +1,9 @@
 package io.kvproxy.config;
 
+import io.kvproxy.spi.ExtensionSettings;
+import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -15,9 +18,9 @@ final class PoolSectionReader {
 
     static final String EXTENSION_KEY = "extension";
 
+    /** The core's keys of a pool section; every other key is the extension's to check ({@link ExtensionCheck}). */
     private static final Set<String> KEYS = Set.of(
-            EXTENSION_KEY, "listen", "hosts", "hosts_backup", "hosts_read", "sync_str", "proto", "hash", "distribution", "hash_tag");
-    private static final List<String> PROTOCOLS = List.of("auto", "text", "binary");
+            EXTENSION_KEY, "listen", "hosts", "hosts_backup", "hosts_read", "sync_str", "hash", "distribution", "hash_tag");
     /** twemproxy's twelve hash functions, by its names. */
     private static final List<String> HASHES = List.of("one_at_a_time", "md5", "crc16", "crc32", "crc32a",
             "fnv1_64", "fnv1a_64", "fnv1_32", "fnv1a_32", "hsieh", "murmur", "jenkins");
@@ -25,13 +28,17 @@ final class PoolSectionReader {
 
     private final String name;
     private final String jar;
+    private final int extensionLine;
     private final String listenHost;
     private final int listenPort;
     private final Optional<String> hosts;
     private final Optional<String> hostsBackup;
     private final Optional<String> hostsRead;
     private final String syncPrefix;
-    private final String proto;
+    /** The keys the core does not know, with their lines, for the extension. */
+    private final List<IniFile.Entry> extensionEntries;
+    /** The {@code extension} value is a jar file name, so the extension can be asked about its keys. */
+    private final boolean jarNamed;
     private final String hash;
     private final String distribution;
     private final Optional<String> hashTag;
@@ -45,13 +52,19 @@ final class PoolSectionReader {
      *     {@code listen} takes
      */
     PoolSectionReader(IniFile.Section section, Set<String> clusterSections, ProxySettings proxy, Problems problems) {
-        SectionReader values = new SectionReader(section, KEYS, problems);
+        SectionReader values = new SectionReader(section, KEYS, true, problems);
         name = section.name();
         jar = values.string(EXTENSION_KEY, "");
+        extensionLine = values.lineOf(EXTENSION_KEY);
+        extensionEntries = values.otherEntries();
         if (!jar.endsWith(".jar") || jar.length() == ".jar".length()) {
             values.problem(EXTENSION_KEY, "expected a jar file name ending in .jar, got \"" + jar + "\"");
+            jarNamed = false;
         } else if (jar.contains("/") || jar.contains("\\")) {
             values.problem(EXTENSION_KEY, "expected a file name in ext_path, not a path: \"" + jar + "\"");
+            jarNamed = false;
+        } else {
+            jarNamed = true;
         }
         Optional<String> listen = values.text("listen");
         String host = proxy.bind();
@@ -82,7 +95,6 @@ final class PoolSectionReader {
             }
         }
         syncPrefix = values.string("sync_str", "");
-        proto = values.choice("proto", "auto", PROTOCOLS);
         hash = values.choice("hash", "md5", HASHES);
         distribution = values.choice("distribution", "ketama", DISTRIBUTIONS);
         hashTag = values.text("hash_tag");
@@ -90,6 +102,42 @@ final class PoolSectionReader {
         if (hashTag.isPresent() && (hashTag.get().length() != 2 || hashTag.get().chars().anyMatch(c -> c > 0x7e || c < 0x21))) {
             values.problem("hash_tag", "expected two ASCII characters (begin and end, e.g. {}), got \"" + hashTag.get() + "\"");
         }
+    }
+
+    /**
+     * Has the extension check the keys the core does not know, reporting what it refuses on their lines,
+     * or, when the jar cannot be used, that on the {@code extension} line. Nothing to ask when the jar
+     * name itself was refused.
+     */
+    void checkExtensionKeys(Path extPath, ExtensionCheck check, Problems problems) {
+        if (!jarNamed) {
+            return;
+        }
+        ExtensionSettings settings = extensionSettings();
+        try {
+            check.check(extPath.resolve(jar), name, settings);
+        } catch (ExtensionCheck.UnusableExtensionException e) {
+            problems.add(extensionLine, name, EXTENSION_KEY, e.getMessage());
+            return;
+        }
+        for (ExtensionSettings.Problem problem : settings.problems()) {
+            problems.add(problem.line(), name, problem.key(), problem.message());
+        }
+    }
+
+    private ExtensionSettings extensionSettings() {
+        List<ExtensionSettings.Setting> settings = new ArrayList<>(extensionEntries.size());
+        for (IniFile.Entry entry : extensionEntries) {
+            settings.add(new ExtensionSettings.Setting(entry.key(), entry.value(), entry.line()));
+        }
+        return new ExtensionSettings(settings);
+    }
+
+    /** The keys the core does not know, by key, as {@link PoolSettings#protocolSettings} holds them. */
+    private Map<String, String> extensionKeys() {
+        Map<String, String> keys = new LinkedHashMap<>();
+        extensionEntries.forEach(entry -> keys.put(entry.key(), entry.value()));
+        return keys;
     }
 
     /** The cluster sections this section names, for the loader's check that every cluster is used. */
@@ -108,7 +156,7 @@ final class PoolSectionReader {
     PoolSettings settings(Map<String, ClusterSpec> clusters) {
         return new PoolSettings(name, jar, listenHost, listenPort, clusters.get(hosts.orElseThrow()),
                 hostsBackup.map(clusters::get), hostsRead.map(clusters::get), syncPrefix, hash, distribution,
-                hashTag, Map.of("proto", proto));
+                hashTag, extensionKeys());
     }
 
     /** Where the listener of a pool without {@code listen} binds, or that {@code listen} names. */

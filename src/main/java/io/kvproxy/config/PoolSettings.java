@@ -18,7 +18,8 @@ import java.util.Optional;
  * @param hash key hash function name (twemproxy's names)
  * @param distribution ketama, modula, random or kvproxy
  * @param hashTag two characters delimiting the hashed part of a key, if any
- * @param protocolSettings the section's remaining keys, for the extension itself (e.g. {@code proto})
+ * @param protocolSettings the section's keys the core does not know, for the extension, which validated
+ *     them (memcached: {@code proto}); their lines are in {@link ProxyConfig#lineOf}
  */
 public record PoolSettings(
         String name,

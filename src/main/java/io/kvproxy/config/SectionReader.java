@@ -2,6 +2,8 @@ package io.kvproxy.config;
 
 import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -25,6 +27,8 @@ final class SectionReader {
     private final String name;
     private final Problems problems;
     private final Map<String, IniFile.Entry> entries = new LinkedHashMap<>();
+    /** Keys not in {@code knownKeys}, when they belong to someone else (a pool's extension). */
+    private final List<IniFile.Entry> others = new ArrayList<>();
 
     /**
      * Reports unknown and duplicate keys at once; the first of duplicate keys is the one read.
@@ -32,14 +36,28 @@ final class SectionReader {
      * @param knownKeys every key the section may hold
      */
     SectionReader(IniFile.Section section, Set<String> knownKeys, Problems problems) {
+        this(section, knownKeys, false, problems);
+    }
+
+    /**
+     * @param keepOthers keys not in {@code knownKeys} are kept for {@link #otherEntries()} (duplicates
+     *     still reported) instead of being reported as unknown
+     */
+    SectionReader(IniFile.Section section, Set<String> knownKeys, boolean keepOthers, Problems problems) {
         this.name = section.name();
         this.problems = problems;
+        Map<String, IniFile.Entry> otherKeys = new HashMap<>();
         for (IniFile.Entry entry : section.entries()) {
-            IniFile.Entry first = entries.get(entry.key());
-            if (!knownKeys.contains(entry.key())) {
+            IniFile.Entry first = knownKeys.contains(entry.key()) ? entries.get(entry.key()) : otherKeys.get(entry.key());
+            if (!knownKeys.contains(entry.key()) && !keepOthers) {
                 problems.add(entry.line(), name, entry.key(), "unknown key");
             } else if (first != null) {
                 problems.add(entry.line(), name, entry.key(), "duplicate key, first at line " + first.line());
+            } else if (!knownKeys.contains(entry.key())) {
+                otherKeys.put(entry.key(), entry);
+                if (!entry.malformed()) {
+                    others.add(entry);
+                }
             } else {
                 entries.put(entry.key(), entry);
             }
@@ -48,6 +66,11 @@ final class SectionReader {
 
     String name() {
         return name;
+    }
+
+    /** The first of each key not in the known keys, in file order, its value readable (see the keepOthers constructor). */
+    List<IniFile.Entry> otherEntries() {
+        return List.copyOf(others);
     }
 
     /** Line of {@code key}, 0 when it is not in the section. */

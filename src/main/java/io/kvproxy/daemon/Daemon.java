@@ -240,7 +240,7 @@ public final class Daemon implements ConfigApplier {
         List<WorkerCounters> counters = new ArrayList<>();
         List<ServerCounters> serverCounters = new ArrayList<>();
         for (int i = 0; i < proxy.threadCount(); i++) {
-            counters.add(new WorkerCounters());
+            counters.add(new WorkerCounters(protocol.counters().size()));
             serverCounters.add(new ServerCounters(directory.size()));
         }
         ServerTimings timings = new ServerTimings(proxy.threadCount());
@@ -251,7 +251,8 @@ public final class Daemon implements ConfigApplier {
             }
             return connected;
         };
-        ProxyState state = new ProxyState(version, settings.name(), () -> config.proxy(), () -> pools.get(index).topology(), counters,
+        ProxyState state = new ProxyState(version, settings.name(), () -> config.proxy(), () -> pools.get(index).topology(),
+                protocol.counters(), counters,
                 slots::used, slots::accepted, slots::refused, backendConnections, this::workerAllocatedBytes, () -> repairBacklog(index),
                 timings);
         state.configLoaded(generation, loadedAt);

@@ -104,7 +104,7 @@ public final class Main {
         Extensions extensions = new Extensions();
         List<Protocol> protocols;
         try {
-            config = instance.withDefaults(ConfigLoader.load(configFile, home));
+            config = instance.withDefaults(ConfigLoader.load(configFile, home, extensions));
             protocols = extensions.protocols(config);
         } catch (ConfigException e) {
             err.println("kvproxy: configuration file '" + configFile + "' is invalid:");
@@ -116,10 +116,10 @@ public final class Main {
             return 0;
         }
         Path startedFile = configFile;
-        // A reloaded file is checked as at start: the loader's checks, then each pool's own protocol keys by
-        // its extension (a jar already loaded is not loaded again, so reloads do not pile up class loaders).
+        // A reloaded file is checked as at start: the loader's checks, each pool's own protocol keys by its
+        // extension among them (a jar already loaded is not loaded again, so reloads do not pile up class loaders).
         Reloader.ConfigSource reloadSource = () -> {
-            ProxyConfig next = instance.withDefaults(ConfigLoader.load(startedFile, home));
+            ProxyConfig next = instance.withDefaults(ConfigLoader.load(startedFile, home, extensions));
             extensions.protocols(next);
             return next;
         };

@@ -14,9 +14,13 @@ import io.kvproxy.spi.ClientChannel;
 import io.kvproxy.spi.ClientSession;
 import io.kvproxy.spi.PendingReply;
 import io.kvproxy.spi.Protocol;
+import io.kvproxy.spi.ProtocolCounter;
+import io.kvproxy.spi.Refusal;
 import io.kvproxy.spi.ReplyFramer;
 import io.kvproxy.spi.Route;
 import io.kvproxy.spi.WorkerTask;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
 
 /**
  * memcached over text (and, on the same port, binary). Shared by all workers: immutable but for the
@@ -28,12 +32,27 @@ final class MemcachedProtocol implements Protocol {
     static final int TEXT_BACKEND = 0;
     static final int BINARY_BACKEND = BinarySession.BACKEND_KIND;
 
+    /** memcached's own words when it is out of connections (its {@code -c} limit). */
+    private static final byte[] TOO_MANY_CONNECTIONS = "ERROR Too many open connections\r\n".getBytes(StandardCharsets.US_ASCII);
+
     private final WireFormat accepted;
     /** The master servers' sampled stats: written by the workers' samplers, read by every session. */
     private final PoolStats poolStats = new PoolStats(System::nanoTime);
 
     MemcachedProtocol(WireFormat accepted) {
         this.accepted = accepted;
+    }
+
+    @Override
+    public byte[] refusal(Refusal reason) {
+        return switch (reason) {
+            case TOO_MANY_CONNECTIONS -> TOO_MANY_CONNECTIONS;
+        };
+    }
+
+    @Override
+    public List<ProtocolCounter> counters() {
+        return List.of(MemcachedCounter.values());
     }
 
     @Override

@@ -52,7 +52,7 @@ public abstract class ReplicaReceiver<R extends ReplicaReceiver<R>> implements P
 
     @Override
     public final void onFailure(BackendFailure failure) {
-        answered(false, false, failure.message());
+        answered(false, false, FailureText.of(failure));
     }
 
     @SuppressWarnings("unchecked")

@@ -6,6 +6,7 @@ import io.kvproxy.spi.BackendFailure;
 import io.kvproxy.spi.Buffer;
 import io.kvproxy.spi.MalformedReplyException;
 import io.kvproxy.spi.PendingReply;
+import io.kvproxy.spi.Protocol;
 import io.kvproxy.spi.ReplyFramer;
 import io.kvproxy.stats.BackendTimings;
 import io.kvproxy.stats.ServerCounters;
@@ -32,6 +33,12 @@ import org.slf4j.LoggerFactory;
  * whole replies; the bytes are what the socket took and gave. {@code in_queue} is the requests not yet
  * written in full and the bytes waiting in {@code out}; {@code out_queue} the requests written and
  * awaiting their reply, with the bytes written since the connection last had nothing outstanding.
+ *
+ * <p>Handshake: a protocol may have requests every new connection sends first ({@link
+ * Protocol#writeHandshake}: Redis AUTH, SELECT). They go out from {@code handshake}, a pooled buffer that
+ * holds memory only while they are being sent, and head the FIFO; what sessions enqueue meanwhile waits
+ * in {@code out}, unsent, until every handshake reply was judged healthy, so no request ever reaches a
+ * server the handshake did not prepare.
  */
 final class BackendConnection implements Backend {
 
@@ -41,16 +48,17 @@ final class BackendConnection implements Backend {
     private static final int RETAINED = 1024 * 1024;
 
     /**
-     * Connection states. Legal moves: CONNECTING → CONNECTED | DOWN; CONNECTED → DOWN; DOWN → CONNECTING;
-     * any → CLOSED (shutdown). Requests may be enqueued in CONNECTING (sent once connected) and CONNECTED.
+     * Connection states. Legal moves: CONNECTING → HANDSHAKING | CONNECTED | DOWN; HANDSHAKING → CONNECTED
+     * | DOWN; CONNECTED → DOWN; DOWN → CONNECTING; any → CLOSED (shutdown). Requests may be enqueued in
+     * CONNECTING and HANDSHAKING (sent once connected and the handshake passed) and CONNECTED.
      */
     enum State {
-        CONNECTING, CONNECTED, DOWN, CLOSED;
+        CONNECTING, HANDSHAKING, CONNECTED, DOWN, CLOSED;
 
         boolean canMoveTo(State next) {
             return switch (this) {
-                case CONNECTING -> next == CONNECTED || next == DOWN || next == CLOSED;
-                case CONNECTED -> next == DOWN || next == CLOSED;
+                case CONNECTING -> next == HANDSHAKING || next == CONNECTED || next == DOWN || next == CLOSED;
+                case HANDSHAKING, CONNECTED -> next == DOWN || next == CLOSED || (this == HANDSHAKING && next == CONNECTED);
                 case DOWN -> next == CONNECTING || next == CLOSED;
                 case CLOSED -> false;
             };
@@ -67,6 +75,15 @@ final class BackendConnection implements Backend {
     /** This server's number in the pool's directory: its row in {@link #counters}. */
     private final int server;
     private final ReplyFramer framer;
+    private final Protocol protocol;
+    private final int kind;
+    /** The handshake requests of the current connection, while they are being sent. */
+    private final Buffer handshake;
+    /** Judges each handshake reply ({@link #onHandshakeAnswer}); made at the first connect that has a handshake. */
+    private PendingReply handshakeReceiver;
+    /** Handshake replies still to come, and whether every one so far was healthy. */
+    private int handshakePending;
+    private boolean handshakeHealthy;
     /** These three a reload may change ({@link #applySettings}); on the worker's thread. */
     private long recvTimeoutNanos;
     private long connectTimeoutNanos;
@@ -106,7 +123,7 @@ final class BackendConnection implements Backend {
     private long shownOutQueueBytes;
 
     BackendConnection(Worker worker, InetSocketAddress address, ServerHealth health, BackendTimings timings,
-                      ServerCounters counters, int server, ReplyFramer framer,
+                      ServerCounters counters, int server, Protocol protocol, int kind,
                       long recvTimeoutNanos, long connectTimeoutNanos, long maxRetryNanos, int maxPacketBytes) {
         this.worker = worker;
         this.address = address;
@@ -115,7 +132,10 @@ final class BackendConnection implements Backend {
         this.timings = timings;
         this.counters = counters;
         this.server = server;
-        this.framer = framer;
+        this.protocol = protocol;
+        this.kind = kind;
+        this.framer = protocol.newReplyFramer(kind);
+        this.handshake = new Buffer(worker.bufferPool(), 256, 64 * 1024);
         this.recvTimeoutNanos = recvTimeoutNanos;
         this.connectTimeoutNanos = connectTimeoutNanos;
         this.maxRetryNanos = maxRetryNanos;
@@ -127,7 +147,7 @@ final class BackendConnection implements Backend {
 
     @Override
     public boolean isAvailable() {
-        return state == State.CONNECTED || state == State.CONNECTING;
+        return state == State.CONNECTED || state == State.CONNECTING || state == State.HANDSHAKING;
     }
 
     /** A reload changed the timeouts: requests sent from now on (and the next connect) use them. */
@@ -149,7 +169,8 @@ final class BackendConnection implements Backend {
             throw new IllegalStateException("enqueue on " + addressText + " in state " + state);
         }
         long now = worker.nanoTime();
-        long start = state == State.CONNECTING ? Math.max(now, stateDeadlineNanos) : now;
+        // Not sent before the connection is up (and through its handshake): its time starts at the connect's deadline at the latest.
+        long start = state == State.CONNECTED ? now : Math.max(now, stateDeadlineNanos);
         fifo.add(reply, framer.expectation(reply), now, start + recvTimeoutNanos);
         counters.add(server, ServerField.REQUESTS, 1);
         unsentRequests++;
@@ -184,6 +205,7 @@ final class BackendConnection implements Backend {
     void connect(long nowNanos) {
         transition(State.CONNECTING);
         stateDeadlineNanos = nowNanos + connectTimeoutNanos;
+        startHandshake(nowNanos);
         try {
             channel = SocketChannel.open();
             channel.configureBlocking(false);
@@ -219,7 +241,51 @@ final class BackendConnection implements Backend {
         }
     }
 
+    /**
+     * Writes the protocol's handshake for the connection being opened and puts its replies at the head of
+     * the FIFO (which is empty: a connection that went down failed everything it had), due within
+     * {@code recv_timeout} of the connect's deadline at the latest.
+     */
+    private void startHandshake(long nowNanos) {
+        handshake.clear();
+        handshakePending = protocol.writeHandshake(kind, handshake);
+        handshakeHealthy = true;
+        if (handshakePending == 0) {
+            handshake.release();
+            return;
+        }
+        if (handshakeReceiver == null) {
+            handshakeReceiver = protocol.newHandshakeReceiver(kind, this::onHandshakeAnswer);
+        }
+        for (int i = 0; i < handshakePending; i++) {
+            fifo.add(handshakeReceiver, framer.expectation(handshakeReceiver), nowNanos, stateDeadlineNanos + recvTimeoutNanos);
+        }
+        // Requests to the server like any other (twemproxy's requests and responses balance), not a client's.
+        counters.add(server, ServerField.REQUESTS, handshakePending);
+    }
+
+    /** The protocol's verdict on one handshake reply (or on its failure). */
+    private void onHandshakeAnswer(boolean healthy) {
+        handshakeHealthy &= healthy;
+    }
+
+    /** The socket is connected: send the handshake first, if the protocol has one, else take requests. */
     private void onConnected() {
+        lastProgressNanos = worker.nanoTime();
+        if (handshakePending > 0) {
+            transition(State.HANDSHAKING);
+            key.interestOps(SelectionKey.OP_READ);
+            if (!dirty) {
+                dirty = true;
+                worker.markDirty(this);
+            }
+            return;
+        }
+        onReady();
+    }
+
+    /** Connected and, if there was one, through the handshake: requests go out from now on. */
+    private void onReady() {
         transition(State.CONNECTED);
         counters.add(server, ServerField.SERVER_CONNECTIONS, 1);
         lastProgressNanos = worker.nanoTime();
@@ -258,13 +324,13 @@ final class BackendConnection implements Backend {
             counters.add(server, ServerField.RESPONSE_BYTES, read);
         }
         deliverReplies(nowNanos);
-        if (state == State.CONNECTED && !paused && read == 0 && in.readable() == in.maxCapacity()) {
+        if ((state == State.CONNECTED || state == State.HANDSHAKING) && !paused && read == 0 && in.readable() == in.maxCapacity()) {
             failOnError(nowNanos, "reply larger than max_packet");
         }
     }
 
     private void deliverReplies(long nowNanos) {
-        while (state == State.CONNECTED && !in.isEmpty()) {
+        while ((state == State.CONNECTED || state == State.HANDSHAKING) && !in.isEmpty()) {
             if (fifo.isEmpty()) {
                 failOnError(nowNanos, "unexpected data from server: \"" + in.toString(in.readIndex(), Math.min(in.readable(), 40)) + "\"");
                 return;
@@ -303,6 +369,12 @@ final class BackendConnection implements Backend {
             if (reply == unthrottled) {
                 unthrottled = null;
             }
+            if (state == State.HANDSHAKING) {
+                // Only handshake replies come before the connection is ready: nothing else was sent.
+                in.skip(length);
+                onHandshakeReply(nowNanos, reply, offset, length);
+                continue;
+            }
             if (!late) {
                 health.recordSuccess();
                 timings.recordReply(reply.commandKind(), nowNanos - sentNanos);
@@ -314,6 +386,29 @@ final class BackendConnection implements Backend {
             in.shrink();
         }
         showQueues();
+    }
+
+    /**
+     * One handshake reply, already skipped in {@code in} (the receiver reads it at {@code offset}, which
+     * stays valid for the call). The last healthy one makes the connection ready; an unhealthy one fails it.
+     */
+    private void onHandshakeReply(long nowNanos, PendingReply reply, int offset, int length) {
+        reply.onReply(in, offset, length);
+        handshakePending--;
+        if (!handshakeHealthy) {
+            failHandshake(nowNanos, "handshake refused: \"" + in.toString(offset, Math.min(length, 60)).trim() + "\"");
+        } else if (handshakePending == 0) {
+            handshake.release();
+            onReady();
+        }
+    }
+
+    /** The handshake failed: a connection failure, logged at the first of a row, counted against the server. */
+    private void failHandshake(long nowNanos, String reason) {
+        if (failedConnects == 0) {
+            log.warn("backend {} (worker {}): {}", addressText, worker.index(), reason);
+        }
+        failOnError(nowNanos, reason);
     }
 
     /** Stops reading until the head reply takes parts again; what is already in {@code in} stays there. */
@@ -351,30 +446,41 @@ final class BackendConnection implements Backend {
     }
 
     private void updateInterest() {
-        key.interestOps((paused ? 0 : SelectionKey.OP_READ) | (out.isEmpty() ? 0 : SelectionKey.OP_WRITE));
+        key.interestOps((paused ? 0 : SelectionKey.OP_READ) | (sending().isEmpty() ? 0 : SelectionKey.OP_WRITE));
     }
 
-    /** Writes what is queued; asks for OP_WRITE only while something is left. */
+    /**
+     * Writes what is queued; asks for OP_WRITE only while something is left. While the handshake is on,
+     * only the handshake: the requests in {@code out} wait for its replies.
+     */
     void flush(long nowNanos) {
         dirty = false;
-        if (state != State.CONNECTED || out.isEmpty()) {
+        Buffer sending = sending();
+        if ((state != State.CONNECTED && state != State.HANDSHAKING) || sending.isEmpty()) {
             return;
         }
         int written;
         try {
-            written = out.writeTo(channel);
+            written = sending.writeTo(channel);
         } catch (IOException e) {
             failOnError(nowNanos, "write failed: " + describe(e));
             return;
         }
         counters.add(server, ServerField.REQUEST_BYTES, written);
-        awaitingBytes += written;
-        if (out.isEmpty()) {
-            unsentRequests = 0;
-            out.shrink();
+        if (state == State.CONNECTED) {
+            awaitingBytes += written;
+            if (out.isEmpty()) {
+                unsentRequests = 0;
+                out.shrink();
+            }
+            showQueues();
         }
-        showQueues();
         updateInterest();
+    }
+
+    /** What goes to the socket now: the handshake until its replies are in, then the requests. */
+    private Buffer sending() {
+        return state == State.HANDSHAKING ? handshake : out;
     }
 
     /** Acts on whatever is due: request timeouts, a connect that takes too long, a retry. */
@@ -404,9 +510,17 @@ final class BackendConnection implements Backend {
         while ((expired = fifo.expireNext(nowNanos)) != null) {
             anyExpired = true;
             counters.add(server, ServerField.SERVER_TIMEDOUT, 1);
+            if (expired == handshakeReceiver) {
+                handshakeHealthy = false;
+                continue;
+            }
             health.recordFailure();
             timings.recordFailure(expired.commandKind(), BackendFailure.TIMEOUT);
             expired.onFailure(BackendFailure.TIMEOUT);
+        }
+        if (state == State.HANDSHAKING && !handshakeHealthy) {
+            failHandshake(nowNanos, "handshake not answered within " + recvTimeoutNanos / 1_000_000 + " ms");
+            return;
         }
         if (anyExpired && state == State.CONNECTED && !in.isEmpty()) {
             // Part of a reply arrived, then nothing for recv_timeout: whatever comes next cannot be trusted
@@ -490,13 +604,15 @@ final class BackendConnection implements Backend {
         unthrottled = null;
         in.clear();
         out.clear();
+        handshake.release();
+        handshakePending = 0;
         framer.reset();
         int failed = 0;
         // The state is already DOWN or CLOSED, so whatever the receivers do cannot enqueue here again.
         while (!fifo.isEmpty()) {
             boolean late = fifo.headAbandoned();
             PendingReply reply = fifo.poll();
-            if (!late) {
+            if (!late && reply != handshakeReceiver) {
                 failed++;
                 timings.recordFailure(reply.commandKind(), BackendFailure.UNAVAILABLE);
                 reply.onFailure(BackendFailure.UNAVAILABLE);

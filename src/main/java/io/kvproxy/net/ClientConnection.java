@@ -5,6 +5,7 @@ import io.kvproxy.spi.BufferPool;
 import io.kvproxy.spi.ClientChannel;
 import io.kvproxy.spi.ClientSession;
 import io.kvproxy.spi.Counter;
+import io.kvproxy.spi.ProtocolCounter;
 import io.kvproxy.spi.ProxyView;
 import io.kvproxy.spi.Replicator;
 import io.kvproxy.spi.Route;
@@ -166,6 +167,11 @@ final class ClientConnection implements ClientChannel {
     @Override
     public long counter(Counter counter) {
         return lane.counters().get(counter);
+    }
+
+    @Override
+    public void count(ProtocolCounter counter, long amount) {
+        lane.counters().add(counter, amount);
     }
 
     @Override

@@ -116,7 +116,7 @@ final class PoolLane {
         serverCounters.ensureServer(server);
         return new BackendConnection(worker, address, next.health(server),
                 pool.timings().forWorker(next.health(server).address(), worker.index()), serverCounters, server,
-                pool.protocol().newReplyFramer(kind),
+                pool.protocol(), kind,
                 worker.live().recvTimeoutNanos(), worker.live().connectTimeoutNanos(), worker.live().maxRetryNanos(),
                 context.maxPacketBytes());
     }
@@ -154,7 +154,8 @@ final class PoolLane {
         for (Map.Entry<Integer, BackendConnection[]> server : ahead.entrySet()) {
             boolean all = true;
             for (BackendConnection connection : server.getValue()) {
-                settled &= connection.state() != BackendConnection.State.CONNECTING;
+                settled &= connection.state() != BackendConnection.State.CONNECTING
+                        && connection.state() != BackendConnection.State.HANDSHAKING;
                 all &= connection.state() == BackendConnection.State.CONNECTED;
             }
             if (all) {

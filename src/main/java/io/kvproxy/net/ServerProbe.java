@@ -15,7 +15,9 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * The health monitor's question to an out server: the protocol's own probe request (memcached:
- * {@code version}) over a fresh connection, answered within {@code recv_timeout}, or not. A server that
+ * {@code version}) over a fresh connection of {@link Protocol#PROBE_KIND}, after that kind's handshake
+ * (Redis: AUTH, SELECT) as every backend connection has it, answered within {@code recv_timeout}, or not;
+ * a server that refuses the handshake fails the probe, as its connections would fail. A server that
  * accepts connections but hangs fails it, so it does not flap back in. Runs on the monitor's thread.
  */
 public final class ServerProbe implements HealthMonitor.Prober {
@@ -36,12 +38,14 @@ public final class ServerProbe implements HealthMonitor.Prober {
 
     @Override
     public String probe(String host, int port) {
-        Buffer out = new Buffer(64, 4096);
+        Buffer out = new Buffer(64, 64 * 1024);
         Buffer in = new Buffer(256, maxPacketBytes + 64 * 1024);
+        int handshakes = protocol.writeHandshake(Protocol.PROBE_KIND, out);
         protocol.writeProbe(out);
-        ReplyFramer framer = protocol.newReplyFramer(0);
+        ReplyFramer framer = protocol.newReplyFramer(Protocol.PROBE_KIND);
         boolean[] healthy = {false};
         PendingReply receiver = protocol.newProbeReceiver(answered -> healthy[0] = answered);
+        PendingReply handshake = handshakes == 0 ? null : protocol.newHandshakeReceiver(Protocol.PROBE_KIND, answered -> healthy[0] = answered);
         try (SocketChannel channel = SocketChannel.open(); Selector selector = Selector.open()) {
             channel.configureBlocking(false);
             channel.setOption(StandardSocketOptions.TCP_NODELAY, true);
@@ -60,6 +64,8 @@ public final class ServerProbe implements HealthMonitor.Prober {
                 selector.selectedKeys().clear();
             }
             key.interestOps(SelectionKey.OP_READ);
+            // The handshake's replies come first, each judged on its own; then the probe's.
+            PendingReply current = handshakes == 0 ? receiver : handshake;
             while (true) {
                 long wait = remainingMillis(deadline);
                 if (wait <= 0 || selector.select(wait) == 0) {
@@ -69,10 +75,20 @@ public final class ServerProbe implements HealthMonitor.Prober {
                 if (in.readFrom(channel) < 0) {
                     return "connection closed";
                 }
-                int length = framer.frame(in, framer.expectation(receiver));
-                if (length > 0) {
-                    receiver.onReply(in, in.readIndex(), length);
-                    return healthy[0] ? null : "unexpected answer";
+                int length;
+                while ((length = framer.frame(in, framer.expectation(current))) > 0) {
+                    healthy[0] = false;
+                    current.onReply(in, in.readIndex(), length);
+                    in.skip(length);
+                    if (current == receiver) {
+                        return healthy[0] ? null : "unexpected answer";
+                    }
+                    if (!healthy[0]) {
+                        return "handshake refused";
+                    }
+                    if (--handshakes == 0) {
+                        current = receiver;
+                    }
                 }
             }
         } catch (IOException e) {

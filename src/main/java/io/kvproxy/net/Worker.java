@@ -3,6 +3,7 @@ package io.kvproxy.net;
 import io.kvproxy.route.Topology;
 import io.kvproxy.spi.BufferPool;
 import io.kvproxy.spi.Protocol;
+import io.kvproxy.spi.Refusal;
 import java.io.IOException;
 import java.net.StandardSocketOptions;
 import java.nio.channels.ClosedChannelException;
@@ -10,7 +11,6 @@ import java.nio.channels.SelectableChannel;
 import java.nio.channels.SelectionKey;
 import java.nio.channels.Selector;
 import java.nio.channels.SocketChannel;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -36,7 +36,6 @@ import org.slf4j.LoggerFactory;
 public final class Worker implements Runnable {
 
     private static final Logger log = LoggerFactory.getLogger(Worker.class);
-    private static final byte[] TOO_MANY_CONNECTIONS = "ERROR Too many open connections\r\n".getBytes(StandardCharsets.US_ASCII);
     private static final long ACCEPT_PAUSE_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
     /** How often clients are checked for having stopped reading (a tenth of the time they are given). */
     private static final long PROGRESS_CHECK_NANOS = ClientConnection.NO_PROGRESS_NANOS / 10;
@@ -284,7 +283,7 @@ public final class Worker implements Runnable {
         }
         String peer = describePeer(channel);
         if (!context.clientSlots().tryAcquire()) {
-            refuse(channel, peer);
+            refuse(lane, channel, peer);
             return;
         }
         try {
@@ -301,11 +300,12 @@ public final class Worker implements Runnable {
         }
     }
 
-    private void refuse(SocketChannel channel, String peer) {
+    /** Turns away a client over {@code max_clients}, told so in the words of its pool's protocol. */
+    private void refuse(PoolLane lane, SocketChannel channel, String peer) {
         log.warn("worker {}: refusing client {}: max_clients ({}) reached", index, peer, context.clientSlots().limit());
         try {
             channel.configureBlocking(false);
-            channel.write(java.nio.ByteBuffer.wrap(TOO_MANY_CONNECTIONS));
+            channel.write(java.nio.ByteBuffer.wrap(lane.pool().protocol().refusal(Refusal.TOO_MANY_CONNECTIONS)));
         } catch (IOException e) {
             log.debug("refusal to {} not delivered: {}", peer, e.toString());
         }

@@ -39,6 +39,9 @@ public interface ClientChannel {
     /** This worker's current value of {@code counter}. */
     long counter(Counter counter);
 
+    /** Adds {@code amount} to one of the protocol's own counters ({@link Protocol#counters()}) of this worker. */
+    void count(ProtocolCounter counter, long amount);
+
     /** The largest request or reply this proxy accepts, in bytes ({@code max_packet}). */
     int maxPacketBytes();
 }

@@ -1,27 +1,19 @@
 package io.kvproxy.spi;
 
 /**
- * Counters a protocol reports through {@link ClientChannel#count}. Those that mean what memcached's
- * counters of the same name mean carry memcached's {@code stats} name, since that is where users and
- * dashboards read them; the proxy's own carry a {@code kvproxy_} prefix, so that no client takes them for
- * a memcached figure. {@code stats reset} resets the memcached-named ones only: the others are the
- * proxy's accounting (replication adds up from start to stop) and the {@code status} report's.
+ * The core's own counters, which mean the same whatever the protocol, reported through {@link
+ * ClientChannel#count}; a protocol adds its own by name ({@link ProtocolCounter}). They carry a {@code
+ * kvproxy_} prefix, so that no client takes them for a figure of the server's, and {@code stats reset}
+ * leaves them alone: they are the proxy's accounting (replication adds up from start to stop) and the
+ * {@code status} report's.
  */
 public enum Counter {
     /** Requests parsed successfully: the {@code status} report's "processed requests". */
     REQUESTS("kvproxy_cmd_total"),
-    CMD_GET("cmd_get"),
-    CMD_SET("cmd_set"),
-    CMD_TOUCH("cmd_touch"),
-    CMD_FLUSH("cmd_flush"),
-    GET_HITS("get_hits"),
-    GET_MISSES("get_misses"),
-    /** Keys of a multi-get answered as misses because their server failed. */
+    /** Keys of a multi-key read answered as misses because their server failed. */
     GET_FAILED_KEYS("kvproxy_get_failed_keys"),
     /** Malformed requests answered with an error. */
     CLIENT_ERRORS("kvproxy_client_errors"),
-    /** Connections closed because a request line was HTTP (a browser or an HTTP client on the port), as memcached does. */
-    HTTP_REFUSED("kvproxy_http_refused"),
     /** Error replies the proxy made because a backend timed out or was unavailable. */
     BACKEND_ERRORS("kvproxy_backend_errors"),
     /**
@@ -43,7 +35,7 @@ public enum Counter {
     STAND_IN_REFUSED("kvproxy_stand_in_refused"),
     /** Repair deletes (and flushes) sent to servers that may hold stale copies, and answered. */
     REPAIRS("kvproxy_repairs"),
-    /** Synchronous writes answered "backup write failed". */
+    /** Synchronous writes the client was told failed on the backup. */
     SYNC_FAILED("kvproxy_sync_failed"),
     /** Per-server requests a multi-key request was split into (twemproxy's {@code fragments}). */
     FRAGMENTS("kvproxy_fragments");
@@ -57,10 +49,5 @@ public enum Counter {
     /** The name {@code stats} shows. */
     public String statName() {
         return statName;
-    }
-
-    /** Whether memcached has this counter, by this name and meaning (so {@code stats reset} resets it). */
-    public boolean isMemcachedCounter() {
-        return !statName.startsWith("kvproxy_");
     }
 }

@@ -6,6 +6,23 @@ package io.kvproxy.spi;
  */
 public interface Protocol {
 
+    /**
+     * The protocol's own counters, in {@link ProtocolCounter#ordinal()} order (an enum's {@code values()}),
+     * shown beside the core's; none by default.
+     */
+    default java.util.List<ProtocolCounter> counters() {
+        return java.util.List.of();
+    }
+
+    /**
+     * What a client the core turns away is told before its connection is closed (memcached: {@code ERROR
+     * Too many open connections}). Called on a worker, on the rare refusal only; the bytes are not changed
+     * by the core, so a constant may be returned. Empty: the connection is only closed.
+     */
+    default byte[] refusal(Refusal reason) {
+        return new byte[0];
+    }
+
     /** A session for a newly accepted client connection, owned by that connection's worker. */
     ClientSession openSession(ClientChannel channel);
 
@@ -20,8 +37,34 @@ public interface Protocol {
     ReplyFramer newReplyFramer(int kind);
 
     /**
+     * Writes the requests a new backend connection of {@code kind} sends before any other (Redis: AUTH,
+     * SELECT), and returns how many it wrote; each gets one reply. memcached has none: 0, the default.
+     *
+     * <p>The connection takes no request until every reply was judged healthy by {@link
+     * #newHandshakeReceiver}; requests enqueued meanwhile wait, unsent. A reply judged unhealthy, or none
+     * within {@code recv_timeout}, is a failure of the connection (counted as a server error, logged, held
+     * against the server's health, retried later), and a probe whose handshake fails has failed.
+     */
+    default int writeHandshake(int kind, Buffer out) {
+        return 0;
+    }
+
+    /**
+     * The receiver of every reply to {@link #writeHandshake} of a connection of {@code kind}, one after the
+     * other, telling the core whether each step succeeded (a failure: not). Only asked for when {@link
+     * #writeHandshake} wrote something; made once per connection, so it may be reused for each reply.
+     */
+    default PendingReply newHandshakeReceiver(int kind, ProbeResult result) {
+        throw new IllegalStateException(getClass().getName() + " writes no handshake");
+    }
+
+    /** The connection kind probes use: the probe runs this kind's handshake, then {@link #writeProbe}. */
+    int PROBE_KIND = 0;
+
+    /**
      * Writes a request that any healthy backend answers quickly with one reply (memcached: {@code version}),
-     * used to probe servers that are out of the ring before they rejoin.
+     * used to probe servers that are out of the ring before they rejoin. Sent on a fresh connection of
+     * {@link #PROBE_KIND}, after that kind's handshake.
      */
     void writeProbe(Buffer out);
 

@@ -7,9 +7,10 @@ public interface ProxyView {
     String statusReport();
 
     /**
-     * The proxy's own figures for {@code stats}, in display order: name and value. Those that mean what
-     * memcached's figure of that name means have its name; the rest are prefixed {@code kvproxy_}
-     * (kvproxy's own version is {@code kvproxy_version}).
+     * The proxy's own figures for {@code stats}, in display order: name and value, the pool protocol's own
+     * counters ({@link Protocol#counters()}) under their names among them. Those that mean what memcached's
+     * figure of that name means have its name; the rest are prefixed {@code kvproxy_} (kvproxy's own
+     * version is {@code kvproxy_version}).
      */
     void forEachStat(StatSink sink);
 
@@ -17,8 +18,9 @@ public interface ProxyView {
     void forEachSetting(StatSink sink);
 
     /**
-     * {@code stats reset}: the memcached-named counters of {@link #forEachStat} count from zero again.
-     * Gauges and the proxy's own accounting ({@code kvproxy_}, the {@code status} report) are left alone.
+     * {@code stats reset}: the protocol's counters that ask for it ({@link ProtocolCounter#resetByStatsReset})
+     * and the connection totals count from zero again. Gauges and the proxy's own accounting (the core's
+     * {@link Counter}s, the {@code status} report) are left alone.
      */
     void resetStats();
 

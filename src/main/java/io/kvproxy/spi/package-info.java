@@ -16,5 +16,9 @@
  *                                                                       │
  *  client socket ◄── ClientChannel.output() ◄── session emits replies in request order
  * </pre>
+ *
+ * <p>A request split over servers (a multi-key read, a request every server must see) keeps its parts in
+ * {@link io.kvproxy.spi.RequestParts}; the session's {@link io.kvproxy.spi.ReplyQueue} releases each
+ * merged reply to the client in request order, whichever server answered first.
  */
 package io.kvproxy.spi;

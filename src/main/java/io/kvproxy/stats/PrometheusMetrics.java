@@ -4,6 +4,7 @@ import io.kvproxy.route.Topology;
 import io.kvproxy.spi.BackendFailure;
 import io.kvproxy.spi.CommandKind;
 import io.kvproxy.spi.Counter;
+import io.kvproxy.spi.ProtocolCounter;
 import io.prometheus.metrics.model.snapshots.ClassicHistogramBuckets;
 import io.prometheus.metrics.model.snapshots.CounterSnapshot;
 import io.prometheus.metrics.model.snapshots.CounterSnapshot.CounterDataPointSnapshot;
@@ -17,8 +18,10 @@ import io.prometheus.metrics.model.snapshots.Quantile;
 import io.prometheus.metrics.model.snapshots.Quantiles;
 import io.prometheus.metrics.model.snapshots.SummarySnapshot;
 import io.prometheus.metrics.model.snapshots.SummarySnapshot.SummaryDataPointSnapshot;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.function.LongSupplier;
 import java.util.function.Supplier;
 
@@ -82,8 +85,21 @@ public final class PrometheusMetrics {
                 "Replicas the backup rejected, did not answer in time, or could not be sent to"));
         all.metricSnapshot(poolCounter(states, Counter.SYNC_FAILED, "kvproxy_replication_sync_failed",
                 "Synchronous writes answered \"backup write failed\""));
+        protocolMetrics(states, all);
         serverMetrics(states, all);
         return all.build();
+    }
+
+    /** Each protocol's own counters, one family per name; pools of the same protocol are its data points. */
+    private static void protocolMetrics(List<ProxyState> states, MetricSnapshots.Builder all) {
+        Map<String, CounterSnapshot.Builder> families = new LinkedHashMap<>();
+        for (ProxyState state : states) {
+            for (ProtocolCounter counter : state.protocolCounters()) {
+                families.computeIfAbsent(counter.proxyName(), name -> CounterSnapshot.builder().name(name).help(counter.help()))
+                        .dataPoint(CounterDataPointSnapshot.builder().labels(Labels.of("pool", state.pool())).value(state.total(counter)).build());
+            }
+        }
+        families.values().forEach(family -> all.metricSnapshot(family.build()));
     }
 
     private void serverMetrics(List<ProxyState> states, MetricSnapshots.Builder all) {

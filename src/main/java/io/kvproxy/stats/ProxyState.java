@@ -6,6 +6,7 @@ import io.kvproxy.route.ServerHealth;
 import io.kvproxy.route.Topology;
 import io.kvproxy.spi.ClusterRole;
 import io.kvproxy.spi.Counter;
+import io.kvproxy.spi.ProtocolCounter;
 import io.kvproxy.spi.ProxyView;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
@@ -41,11 +42,16 @@ public final class ProxyState implements ProxyView {
     private final LongSupplier repairBacklog;
     private final ServerTimings timings;
     private final long startMillis = System.currentTimeMillis();
-    /** What {@code stats} subtracts since the last {@code stats reset}: one slot per counter, then the connection totals. */
-    private final AtomicLongArray resetBase = new AtomicLongArray(COUNTERS.length + 2);
+    /** The pool protocol's own counters, in ordinal order. */
+    private final List<ProtocolCounter> protocolCounters;
+    /**
+     * What {@code stats} subtracts since the last {@code stats reset}: one slot per protocol counter, then
+     * the connection totals. The core's counters are never reset.
+     */
+    private final AtomicLongArray resetBase;
     private static final Counter[] COUNTERS = Counter.values();
-    private static final int TOTAL_CONNECTIONS_BASE = COUNTERS.length;
-    private static final int REJECTED_CONNECTIONS_BASE = COUNTERS.length + 1;
+    private final int totalConnectionsBase;
+    private final int rejectedConnectionsBase;
     /** The configuration in force: replaced whole by the control thread, read by any. */
     private volatile ConfigLoad configLoad = new ConfigLoad(0, Instant.EPOCH);
 
@@ -57,14 +63,24 @@ public final class ProxyState implements ProxyView {
      * @param pool the pool's name: {@code stats} and {@code status} report one pool, the one the client
      *     is connected to
      */
-    public ProxyState(String version, String pool, Supplier<ProxySettings> settings, Supplier<Topology> topology, List<WorkerCounters> counters,
-                      IntSupplier clientConnections, LongSupplier totalConnections, LongSupplier refusedConnections,
+    public ProxyState(String version, String pool, Supplier<ProxySettings> settings, Supplier<Topology> topology,
+                      List<ProtocolCounter> protocolCounters, List<WorkerCounters> counters, IntSupplier clientConnections, LongSupplier totalConnections, LongSupplier refusedConnections,
                       LongSupplier backendConnections, LongSupplier workerAllocatedBytes, LongSupplier repairBacklog, ServerTimings timings) {
         this.version = version;
         this.pool = pool;
         this.settings = settings;
         this.topology = topology;
         this.counters = List.copyOf(counters);
+        this.protocolCounters = List.copyOf(protocolCounters);
+        for (int i = 0; i < protocolCounters.size(); i++) {
+            if (protocolCounters.get(i).ordinal() != i) {
+                throw new IllegalStateException("protocol counter " + protocolCounters.get(i).statName() + " has ordinal "
+                        + protocolCounters.get(i).ordinal() + " at place " + i);
+            }
+        }
+        this.resetBase = new AtomicLongArray(protocolCounters.size() + 2);
+        this.totalConnectionsBase = protocolCounters.size();
+        this.rejectedConnectionsBase = protocolCounters.size() + 1;
         this.clientConnections = clientConnections;
         this.totalConnections = totalConnections;
         this.refusedConnections = refusedConnections;
@@ -116,6 +132,20 @@ public final class ProxyState implements ProxyView {
             sum += worker.get(counter);
         }
         return sum;
+    }
+
+    /** Sum of one of the protocol's own counters over all workers. */
+    public long total(ProtocolCounter counter) {
+        long sum = 0;
+        for (WorkerCounters worker : counters) {
+            sum += worker.get(counter);
+        }
+        return sum;
+    }
+
+    /** The pool protocol's own counters, in ordinal order. */
+    public List<ProtocolCounter> protocolCounters() {
+        return protocolCounters;
     }
 
     @Override
@@ -205,12 +235,15 @@ public final class ProxyState implements ProxyView {
         sink.stat("threads", Integer.toString(settings.get().threadCount()));
         sink.stat("max_connections", Integer.toString(settings.get().maxClients()));
         sink.stat("curr_connections", Integer.toString(clientConnections.getAsInt()));
-        sink.stat("total_connections", Long.toString(totalConnections.getAsLong() - resetBase.get(TOTAL_CONNECTIONS_BASE)));
-        sink.stat("rejected_connections", Long.toString(refusedConnections.getAsLong() - resetBase.get(REJECTED_CONNECTIONS_BASE)));
+        sink.stat("total_connections", Long.toString(totalConnections.getAsLong() - resetBase.get(totalConnectionsBase)));
+        sink.stat("rejected_connections", Long.toString(refusedConnections.getAsLong() - resetBase.get(rejectedConnectionsBase)));
         // memcached's count of connection objects it holds; the proxy's are its client connections.
         sink.stat("connection_structures", Integer.toString(clientConnections.getAsInt()));
-        for (Counter counter : COUNTERS) {
+        for (ProtocolCounter counter : protocolCounters) {
             sink.stat(counter.statName(), Long.toString(total(counter) - resetBase.get(counter.ordinal())));
+        }
+        for (Counter counter : COUNTERS) {
+            sink.stat(counter.statName(), Long.toString(total(counter)));
         }
         ConfigLoad load = configLoad;
         sink.stat("kvproxy_config_generation", Long.toString(load.generation()));
@@ -245,13 +278,13 @@ public final class ProxyState implements ProxyView {
 
     @Override
     public void resetStats() {
-        for (Counter counter : COUNTERS) {
-            if (counter.isMemcachedCounter()) {
+        for (ProtocolCounter counter : protocolCounters) {
+            if (counter.resetByStatsReset()) {
                 resetBase.set(counter.ordinal(), total(counter));
             }
         }
-        resetBase.set(TOTAL_CONNECTIONS_BASE, totalConnections.getAsLong());
-        resetBase.set(REJECTED_CONNECTIONS_BASE, refusedConnections.getAsLong());
+        resetBase.set(totalConnectionsBase, totalConnections.getAsLong());
+        resetBase.set(rejectedConnectionsBase, refusedConnections.getAsLong());
     }
 
     private long uptimeSeconds() {

@@ -4,6 +4,7 @@ import io.kvproxy.route.ServerHealth;
 import io.kvproxy.route.Topology;
 import io.kvproxy.spi.CommandKind;
 import io.kvproxy.spi.Counter;
+import io.kvproxy.spi.ProtocolCounter;
 import io.kvproxy.stats.ServerCounters.PoolField;
 import io.kvproxy.stats.ServerCounters.ServerField;
 import java.util.HashMap;
@@ -90,8 +91,9 @@ public final class TwemproxyStats {
         field(json, "kvproxy_config_generation", load.generation());
         field(json, "kvproxy_config_loaded", load.loadedAt().getEpochSecond());
         field(json, "kvproxy_requests", pool.state().total(Counter.REQUESTS));
-        field(json, "kvproxy_get_hits", pool.state().total(Counter.GET_HITS));
-        field(json, "kvproxy_get_misses", pool.state().total(Counter.GET_MISSES));
+        for (ProtocolCounter counter : pool.state().protocolCounters()) {
+            field(json, counter.proxyName(), pool.state().total(counter));
+        }
         field(json, "kvproxy_replication_accepted", pool.state().total(Counter.REPLICATION_ACCEPTED));
         field(json, "kvproxy_replicated", pool.state().total(Counter.REPLICATED));
         field(json, "kvproxy_replication_dropped", pool.state().total(Counter.REPLICATION_DROPPED));

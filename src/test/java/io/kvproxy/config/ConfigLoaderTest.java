@@ -28,7 +28,7 @@ class ConfigLoaderTest {
     @Timeout(10)
     void shippedConfigLoads() throws Exception {
         Path root = Path.of(System.getProperty("user.dir"));
-        ProxyConfig config = ConfigLoader.load(root.resolve("etc/kvproxy.ini"), root);
+        ProxyConfig config = ConfigLoader.load(root.resolve("etc/kvproxy.ini"), root, MemcachedKeysCheck.INSTANCE);
 
         ProxySettings proxy = config.proxy();
         assertEquals(55669, proxy.port());
@@ -59,8 +59,8 @@ class ConfigLoaderTest {
     @Timeout(10)
     void shippedConfigSetsEveryKeyToItsDefault() throws Exception {
         Path root = Path.of(System.getProperty("user.dir"));
-        ProxyConfig shipped = ConfigLoader.load(root.resolve("etc/kvproxy.ini"), root, IniFixture.CORES);
-        ProxyConfig defaults = ConfigLoader.load(writeWithExtension(dir), root, IniFixture.CORES);
+        ProxyConfig shipped = ConfigLoader.load(root.resolve("etc/kvproxy.ini"), root, MemcachedKeysCheck.INSTANCE, IniFixture.CORES);
+        ProxyConfig defaults = ConfigLoader.load(writeWithExtension(dir), root, MemcachedKeysCheck.INSTANCE, IniFixture.CORES);
 
         assertEquals(defaults.proxy(), shipped.proxy());
         for (String key : List.of("port", "bind", "thread_count", "cpu_affinity", "backlog", "recv_timeout",
@@ -95,7 +95,7 @@ class ConfigLoaderTest {
 
         assertEquals(new PoolSettings("memcached", "memcached.jar", "127.0.0.1", 55669,
                 new ClusterSpec("master", List.of(new ServerSpec("127.0.0.1", 11211, "1", 100, 5))),
-                Optional.empty(), Optional.empty(), "", "md5", "ketama", Optional.empty(), Map.of("proto", "auto")),
+                Optional.empty(), Optional.empty(), "", "md5", "ketama", Optional.empty(), Map.of()),
                 extension);
     }
 
@@ -171,7 +171,7 @@ class ConfigLoaderTest {
     void cpuAffinityUsesTheMachinesCoresByDefault() throws Exception {
         Path file = writeWithExtension(dir, "[kvproxy]", "thread_count = 1", "cpu_affinity = yes");
 
-        assertEquals(Runtime.getRuntime().availableProcessors(), ConfigLoader.load(file, dir).proxy().threadCount());
+        assertEquals(Runtime.getRuntime().availableProcessors(), ConfigLoader.load(file, dir, MemcachedKeysCheck.INSTANCE).proxy().threadCount());
     }
 
     @Test
@@ -212,7 +212,7 @@ class ConfigLoaderTest {
         Path root = dir.resolve("install");
         Path file = writeWithExtension(dir, "[kvproxy]", "log_path = " + absolute, "ext_path = ./lib/../ext2/");
 
-        ProxySettings proxy = ConfigLoader.load(file, root, IniFixture.CORES).proxy();
+        ProxySettings proxy = ConfigLoader.load(file, root, MemcachedKeysCheck.INSTANCE, IniFixture.CORES).proxy();
 
         assertEquals(absolute, proxy.logPath());
         assertEquals(root.resolve("ext2"), proxy.extPath());

@@ -42,12 +42,12 @@ final class IniFixture {
     }
 
     static ProxyConfig load(Path file, Path dir) throws ConfigException {
-        return ConfigLoader.load(file, dir, CORES);
+        return ConfigLoader.load(file, dir, MemcachedKeysCheck.INSTANCE, CORES);
     }
 
     /** Asserts the file is refused with exactly these problems, each given without its {@code FILE} prefix. */
     static void assertProblems(Path file, String... expected) {
-        ConfigException refused = assertThrows(ConfigException.class, () -> ConfigLoader.load(file, file.getParent(), CORES));
+        ConfigException refused = assertThrows(ConfigException.class, () -> ConfigLoader.load(file, file.getParent(), MemcachedKeysCheck.INSTANCE, CORES));
         List<String> withFile = Arrays.stream(expected).map(problem -> file + problem).toList();
         assertEquals(withFile, refused.problems());
         assertEquals(String.join("\n", withFile), refused.getMessage());

@@ -4,8 +4,11 @@ import static io.kvproxy.config.IniFixture.assertProblems;
 import static io.kvproxy.config.IniFixture.load;
 import static io.kvproxy.config.IniFixture.write;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 
+import io.kvproxy.spi.ExtensionSettings;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -249,6 +252,77 @@ class PoolSectionTest {
     @Timeout(10)
     void syncPrefixAsWritten() throws Exception {
         assertEquals("+", loadWith("sync_str = +").syncPrefix());
+    }
+
+    @Test
+    @Timeout(10)
+    void keysTheCoreDoesNotKnowGoToTheExtensionWithTheirLines() throws Exception {
+        Path file = write(dir,
+                "[memcached]",
+                "extension = memcached.jar",
+                "redis_auth = secret",
+                "hosts = master",
+                "redis_db = 2",
+                "[master]",
+                "127.0.0.1:11211 = \"1:100\"");
+        List<ExtensionSettings.Setting> seen = new ArrayList<>();
+        ExtensionCheck accepting = (jar, pool, settings) -> {
+            assertEquals(dir.resolve("ext/memcached.jar"), jar);
+            assertEquals("memcached", pool);
+            seen.addAll(settings.all());
+        };
+
+        PoolSettings pool = ConfigLoader.load(file, dir, accepting, IniFixture.CORES).pools().get(0);
+
+        assertEquals(List.of(new ExtensionSettings.Setting("redis_auth", "secret", 3), new ExtensionSettings.Setting("redis_db", "2", 5)), seen);
+        assertEquals(Map.of("redis_auth", "secret", "redis_db", "2"), pool.protocolSettings());
+    }
+
+    @Test
+    @Timeout(10)
+    void whatTheExtensionRefusesIsReportedWithTheCoresProblemsInLineOrder() throws Exception {
+        Path file = write(dir,
+                "[memcached]",
+                "extension = memcached.jar",
+                "colour = blue",
+                "hash = sha1",
+                "proto = morse",
+                "hosts = master",
+                "[master]",
+                "127.0.0.1:11211 = \"1:100\"");
+
+        assertProblems(file,
+                ":3: [memcached] colour: unknown key",
+                ":4: [memcached] hash: expected one of one_at_a_time, md5, crc16, crc32, crc32a, fnv1_64, fnv1a_64,"
+                        + " fnv1_32, fnv1a_32, hsieh, murmur, jenkins, got \"sha1\"",
+                ":5: [memcached] proto: expected one of auto, text, binary, got \"morse\"");
+    }
+
+    @Test
+    @Timeout(10)
+    void anUnusableExtensionIsReportedOnItsLineAndTheRestStillChecked() throws Exception {
+        Path file = write(dir,
+                "[memcached]",
+                "extension = gone.jar",
+                "hash = sha1",
+                "hosts = master",
+                "[master]",
+                "127.0.0.1:11211 = \"1:100\"");
+        ExtensionCheck missing = (jar, pool, settings) -> {
+            throw new ExtensionCheck.UnusableExtensionException(jar.getFileName() + ": extension jar not found");
+        };
+
+        ConfigException refused = assertThrows(ConfigException.class, () -> ConfigLoader.load(file, dir, missing, IniFixture.CORES));
+
+        assertEquals(List.of(file + ":2: [memcached] extension: gone.jar: extension jar not found",
+                file + ":3: [memcached] hash: expected one of one_at_a_time, md5, crc16, crc32, crc32a, fnv1_64, fnv1a_64,"
+                        + " fnv1_32, fnv1a_32, hsieh, murmur, jenkins, got \"sha1\""), refused.problems());
+    }
+
+    @Test
+    @Timeout(10)
+    void aDuplicateExtensionKeyIsTheCoresToReport() throws Exception {
+        assertProblems(withLine("proto = text\nproto = binary"), ":5: [memcached] proto: duplicate key, first at line 4");
     }
 
     @ParameterizedTest

@@ -61,7 +61,7 @@ class TwemproxyImportTest {
     private ProxyConfig load(String ini) throws Exception {
         Path file = dir.resolve("imported.ini");
         Files.writeString(file, ini);
-        return ConfigLoader.load(file, dir);
+        return ConfigLoader.load(file, dir, MemcachedKeysCheck.INSTANCE);
     }
 
     private static void assertProblems(String yaml, String... expected) {

@@ -74,7 +74,8 @@ class ExtensionLoaderTest {
                 + "public class " + className + " implements io.kvproxy.spi.ProtocolProvider {\n"
                 + "  public int spiVersion() { " + versionBody + " }\n"
                 + "  public String name() { return \"" + name + "\"; }\n"
-                + "  public io.kvproxy.spi.Protocol create(java.util.Map<String, String> s) { throw new UnsupportedOperationException(); }\n"
+                + "  public void validate(io.kvproxy.spi.ExtensionSettings s) { }\n"
+                + "  public io.kvproxy.spi.Protocol create(io.kvproxy.spi.ExtensionSettings s) { throw new UnsupportedOperationException(); }\n"
                 + "}\n");
         Path classes = dir.resolve("classes-" + className);
         Files.createDirectories(classes);

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.kvproxy.config.ConfigLoader;
+import io.kvproxy.config.MemcachedKeysCheck;
 import io.kvproxy.config.ProxyConfig;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
@@ -69,7 +70,7 @@ class ImportTwemproxyCommandTest {
                 + "always gives up on a backend at some point; recv_timeout keeps its default, 100 ms\n", imported.err());
 
         // As kvproxy -t reads it (the extension jar is checked by the integration test that runs the import).
-        ProxyConfig config = ConfigLoader.load(write("alpha.ini", imported.out()), dir);
+        ProxyConfig config = ConfigLoader.load(write("alpha.ini", imported.out()), dir, MemcachedKeysCheck.INSTANCE);
         assertEquals(22121, config.proxy().port());
         assertEquals("murmur", config.pools().get(0).hash());
     }

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.kvproxy.config.ConfigException;
 import io.kvproxy.config.ConfigLoader;
+import io.kvproxy.config.MemcachedKeysCheck;
 import io.kvproxy.config.ProxyConfig;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -158,7 +159,7 @@ class ReloaderTest {
     }
 
     private ProxyConfig load() throws ConfigException {
-        return ConfigLoader.load(file, dir);
+        return ConfigLoader.load(file, dir, MemcachedKeysCheck.INSTANCE);
     }
 
     /** A wall clock the test moves. */

@@ -98,6 +98,9 @@ class PrometheusScrapeIT {
             }
             int requests = SETS + GETS + DELETES + INCRS;
             awaitValue("sum(kvproxy_requests_total{pool=\"memcached\"})", requests);
+            // The protocol's own counters, registered by name, are metrics of their own.
+            awaitValue("kvproxy_cmd_set_total{pool=\"memcached\"}", SETS);
+            awaitValue("kvproxy_get_hits_total{pool=\"memcached\"}", GETS);
             // The client is still connected: Prometheus saw it.
             awaitValue("kvproxy_client_connections", 1);
         }

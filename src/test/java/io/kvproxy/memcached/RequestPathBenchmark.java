@@ -11,9 +11,11 @@ import io.kvproxy.spi.ClientChannel;
 import io.kvproxy.spi.ClientSession;
 import io.kvproxy.spi.ClusterRole;
 import io.kvproxy.spi.Counter;
+import io.kvproxy.spi.ExtensionSettings;
 import io.kvproxy.spi.MalformedReplyException;
 import io.kvproxy.spi.PendingReply;
 import io.kvproxy.spi.Protocol;
+import io.kvproxy.spi.ProtocolCounter;
 import io.kvproxy.spi.ProxyView;
 import io.kvproxy.spi.ReplyFramer;
 import io.kvproxy.spi.Replicator;
@@ -59,7 +61,7 @@ public class RequestPathBenchmark {
 
     @Setup
     public void setUp() throws Exception {
-        Protocol protocol = new MemcachedProvider().create(Map.of());
+        Protocol protocol = new MemcachedProvider().create(new ExtensionSettings(List.of()));
         Ring ring = Ring.build(Distribution.KETAMA, HashFunction.MD5, null,
                 List.of(new RingNode("s1", 1, 0), new RingNode("s2", 1, 1)));
         for (int i = 0; i < backends.length; i++) {
@@ -285,6 +287,10 @@ public class RequestPathBenchmark {
         @Override
         public long counter(Counter counter) {
             return 0;
+        }
+
+        @Override
+        public void count(ProtocolCounter counter, long amount) {
         }
 
         @Override

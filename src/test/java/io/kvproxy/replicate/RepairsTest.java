@@ -83,7 +83,7 @@ class RepairsTest {
     private final boolean[] online = {false, true, true, true};
     private final RepairLog log = new RepairLog(servers.length, 100);
     private final Repairs repairs = new Repairs(log, new DeleteProtocol(), (kind, server) -> servers[server], null,
-            server -> online[server], new WorkerCounters());
+            server -> online[server], new WorkerCounters(0));
 
     private void standInWrite(String key) {
         Buffer buffer = new Buffer(64, 1024).put(key.getBytes(StandardCharsets.US_ASCII));

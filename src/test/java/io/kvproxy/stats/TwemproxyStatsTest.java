@@ -4,13 +4,19 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.kvproxy.config.ClusterSpec;
+import io.kvproxy.config.ProxySettings;
 import io.kvproxy.config.ServerSpec;
 import io.kvproxy.route.Distribution;
 import io.kvproxy.route.HashFunction;
 import io.kvproxy.route.Topology;
+import io.kvproxy.spi.Counter;
+import io.kvproxy.spi.ProtocolCounter;
 import io.kvproxy.stats.ServerCounters.PoolField;
 import io.kvproxy.stats.ServerCounters.ServerField;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -23,8 +29,37 @@ class TwemproxyStatsTest {
             null, Distribution.KETAMA, HashFunction.MD5, null, new byte[0]);
     private final List<ServerCounters> workers = List.of(new ServerCounters(3), new ServerCounters(1));
     private final ServerTimings timings = new ServerTimings(1);
-    private final ProxyState state = new ProxyState("9.9", "p", () -> null, () -> topology, List.of(new WorkerCounters()),
+    private final List<WorkerCounters> poolCounters = List.of(new WorkerCounters(2), new WorkerCounters(2));
+    private final ProxySettings settings = new ProxySettings(55669, "127.0.0.1", 2, false, 1024,
+            100, 1000, 0, Path.of("log/kvproxy.log"), "warn", Path.of("ext"), 1024 * 1024, 2, 2, 50000, 10000, 0, 0);
+    private final ProxyState state = new ProxyState("9.9", "p", () -> settings, () -> topology, List.of(Own.values()), poolCounters,
             () -> 0, () -> 0, () -> 0, () -> 0, () -> 0, () -> 0, timings);
+
+    /** A protocol's own counters, registered by name: one with a name of its own, one already the proxy's. */
+    private enum Own implements ProtocolCounter {
+        HITS("hits"), PROXY_ONLY("kvproxy_refused");
+
+        private final String statName;
+
+        Own(String statName) {
+            this.statName = statName;
+        }
+
+        @Override
+        public String statName() {
+            return statName;
+        }
+
+        @Override
+        public String help() {
+            return "a test counter";
+        }
+
+        @Override
+        public boolean resetByStatsReset() {
+            return this == HITS;
+        }
+    }
 
     private String json() {
         TwemproxyStats stats = new TwemproxyStats("9.9", "host\"1", 1_000, () -> 7, () -> 2,
@@ -69,5 +104,35 @@ class TwemproxyStatsTest {
         assertTrue(p99 >= 100 && p99 <= 107, "p99 " + p99);
         assertTrue(p999 >= 9_000 && p999 <= 9_600, "p999 " + p999);
         assertEquals(1, workers.get(1).total(ServerField.SERVER_CONNECTIONS));
+    }
+
+    @Test
+    @Timeout(5)
+    void aProtocolsOwnCountersAreSummedOverWorkersUnderTheProxysName() {
+        poolCounters.get(0).add(Own.HITS, 4);
+        poolCounters.get(1).add(Own.HITS, 3);
+        poolCounters.get(1).add(Own.PROXY_ONLY, 2);
+        poolCounters.get(0).add(Counter.REQUESTS, 9);
+
+        String json = json();
+
+        assertTrue(json.contains("\"kvproxy_requests\":9, \"kvproxy_hits\":7, \"kvproxy_refused\":2, "), json);
+    }
+
+    @Test
+    @Timeout(5)
+    void statsResetResetsOnlyTheProtocolCountersThatAskForIt() {
+        poolCounters.get(0).add(Own.HITS, 4);
+        poolCounters.get(0).add(Own.PROXY_ONLY, 2);
+        poolCounters.get(0).add(Counter.REQUESTS, 9);
+        state.resetStats();
+        poolCounters.get(1).add(Own.HITS, 1);
+        Map<String, String> stats = new LinkedHashMap<>();
+
+        state.forEachStat(stats::put);
+
+        assertEquals("1", stats.get("hits"));
+        assertEquals("2", stats.get("kvproxy_refused"));
+        assertEquals("9", stats.get("kvproxy_cmd_total"));
     }
 }

@@ -1,9 +1,11 @@
 package io.kvproxy.memcached.binary;
 
+import io.kvproxy.memcached.MemcachedCounter;
+import io.kvproxy.memcached.FailureText;
 import static io.kvproxy.memcached.binary.Binary.*;
 
 import io.kvproxy.memcached.ReplicaReceiver;
-import io.kvproxy.memcached.ReplyQueue;
+import io.kvproxy.spi.ReplyQueue;
 import io.kvproxy.spi.Backend;
 import io.kvproxy.spi.BackendFailure;
 import io.kvproxy.spi.Buffer;
@@ -117,7 +119,7 @@ final class BinaryCommand implements BinaryReplyReceiver, ReplyQueue.Entry, Repl
         }
         boolean retrieval = isRetrieval(loud(opcode));
         if (retrieval) {
-            session.count(status == SUCCESS ? Counter.GET_HITS : Counter.GET_MISSES, 1);
+            session.count(status == SUCCESS ? MemcachedCounter.GET_HITS : MemcachedCounter.GET_MISSES, 1);
         }
         if (kind == Kind.BROADCAST) {
             if (status != SUCCESS && !broadcastFailed) {
@@ -155,7 +157,7 @@ final class BinaryCommand implements BinaryReplyReceiver, ReplyQueue.Entry, Repl
         if (kind != Kind.BROADCAST || !broadcastFailed) {
             broadcastFailed = true;
             stored.clear();
-            writeError(stored, opcode, TEMPORARY_FAILURE, opaque, failure.message());
+            writeError(stored, opcode, TEMPORARY_FAILURE, opaque, FailureText.of(failure));
         }
         replied();
     }

@@ -1,9 +1,11 @@
 package io.kvproxy.memcached.binary;
 
+import io.kvproxy.memcached.MemcachedCounter;
+import io.kvproxy.memcached.FailureText;
 import static io.kvproxy.memcached.binary.Binary.*;
 
 import io.kvproxy.memcached.ReplicaReceiver;
-import io.kvproxy.memcached.ReplyQueue;
+import io.kvproxy.spi.ReplyQueue;
 import io.kvproxy.memcached.ServerVersion;
 import io.kvproxy.memcached.stats.PoolStats;
 import io.kvproxy.memcached.stats.StatsReply;
@@ -18,6 +20,7 @@ import io.kvproxy.spi.ClusterRole;
 import io.kvproxy.spi.Counter;
 import io.kvproxy.spi.Replicator;
 import io.kvproxy.spi.Replicator.ReplicaWrite;
+import io.kvproxy.spi.ProtocolCounter;
 import io.kvproxy.spi.Route;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayDeque;
@@ -129,19 +132,23 @@ public final class BinarySession implements ClientSession {
         channel.count(counter, amount);
     }
 
+    void count(ProtocolCounter counter, long amount) {
+        channel.count(counter, amount);
+    }
+
     private void dispatch(Buffer in, int base) {
         int opcode = request.opcode;
         switch (loud(opcode)) {
             case GET, GETK -> {
-                count(Counter.CMD_GET, 1);
+                count(MemcachedCounter.CMD_GET, 1);
                 forward(in, base, ClusterRole.READ);
             }
             case GAT, GATK, TOUCH -> {
-                count(Counter.CMD_TOUCH, 1);
+                count(MemcachedCounter.CMD_TOUCH, 1);
                 forward(in, base, ClusterRole.MASTER);
             }
             case SET, ADD, REPLACE, APPEND, PREPEND -> {
-                count(Counter.CMD_SET, 1);
+                count(MemcachedCounter.CMD_SET, 1);
                 forward(in, base, ClusterRole.MASTER);
             }
             case DELETE, INCREMENT, DECREMENT -> forward(in, base, ClusterRole.MASTER);
@@ -173,7 +180,7 @@ public final class BinarySession implements ClientSession {
         if (backend == null || !backend.isAvailable()) {
             count(Counter.BACKEND_ERRORS, 1);
             writeError(local(request.opcode).stored, request.opcode, TEMPORARY_FAILURE, request.opaque,
-                    BackendFailure.UNAVAILABLE.message());
+                    FailureText.of(BackendFailure.UNAVAILABLE));
             return;
         }
         send(backend, in, base);
@@ -281,7 +288,7 @@ public final class BinarySession implements ClientSession {
 
     /** FLUSH goes to every server of the master and backup clusters; success when all succeed. */
     private void flush(Buffer in, int base) {
-        count(Counter.CMD_FLUSH, 1);
+        count(MemcachedCounter.CMD_FLUSH, 1);
         BinaryCommand command = enqueue(Kind.BROADCAST, request.opcode);
         int unavailable = 0;
         for (ClusterRole role : new ClusterRole[] {ClusterRole.MASTER, ClusterRole.BACKUP}) {

@@ -1,5 +1,6 @@
 package io.kvproxy.memcached.text;
 
+import io.kvproxy.memcached.MemcachedCounter;
 import io.kvproxy.memcached.text.PendingCommand.Kind;
 import io.kvproxy.spi.Backend;
 import io.kvproxy.spi.BackendFailure;
@@ -82,9 +83,9 @@ final class MetaCommands {
     void dispatch(Buffer in, int base) {
         TextCommand command = request.command;
         if (command == TextCommand.MG) {
-            session.count(Counter.CMD_GET, 1);
+            session.count(MemcachedCounter.CMD_GET, 1);
         } else if (command == TextCommand.MS) {
-            session.count(Counter.CMD_SET, 1);
+            session.count(MemcachedCounter.CMD_SET, 1);
         }
         try {
             findKey(in, base);

@@ -1,21 +1,24 @@
 package io.kvproxy.memcached.text;
 
+import io.kvproxy.memcached.MemcachedCounter;
+import io.kvproxy.memcached.FailureText;
 import io.kvproxy.memcached.ReplicaReceiver;
-import io.kvproxy.memcached.ReplyQueue;
+import io.kvproxy.spi.ReplyQueue;
 import io.kvproxy.spi.Backend;
 import io.kvproxy.spi.BackendFailure;
 import io.kvproxy.spi.Buffer;
 import io.kvproxy.spi.BufferPool;
 import io.kvproxy.spi.CommandKind;
 import io.kvproxy.spi.Counter;
-import java.util.Arrays;
+import io.kvproxy.spi.RequestParts;
 
 /**
  * One client request in flight, in the session's reply queue, until its reply has been written. Pooled
  * by the session and reused, so the request path allocates nothing once warm.
  *
  * <p>A request is answered locally ({@code version}, errors), by one backend ({@code set}), or by several
- * ({@code flush_all}, a multi-get split per server). Each backend request is a {@link Part}. A reply that
+ * ({@code flush_all}, a multi-get split per server). Each backend request is a {@link Part}, kept by the
+ * SPI's {@link RequestParts}, which counts the answers still due. A reply that
  * arrives while its request is at the head of the queue goes straight from the backend's buffer to the
  * client's; otherwise it waits in {@code stored}.
  *
@@ -56,9 +59,7 @@ final class PendingCommand implements ReplyQueue.Entry, ReplicaReceiver.SyncWait
     boolean done;
     /** The reply was written to the client when it arrived: nothing left to emit. */
     private boolean emitted;
-    private Part[] parts = new Part[4];
-    private int partCount;
-    private int partsPending;
+    private final RequestParts<Part> parts = new RequestParts<>(() -> new Part(this));
     /** noreply: the client sees nothing, but the command still waits for its master (and replica) reply. */
     boolean silent;
     /**
@@ -91,8 +92,7 @@ final class PendingCommand implements ReplyQueue.Entry, ReplicaReceiver.SyncWait
         this.commandKind = commandKind;
         done = false;
         emitted = false;
-        partCount = 0;
-        partsPending = 0;
+        parts.clear();
         firstErrorStart = -1;
         silent = false;
         quietMeta = null;
@@ -103,36 +103,22 @@ final class PendingCommand implements ReplyQueue.Entry, ReplicaReceiver.SyncWait
 
     /** A new backend request of this command, to {@code backend}. */
     Part addPart(Backend backend, boolean expectsValues) {
-        if (partCount == parts.length) {
-            parts = Arrays.copyOf(parts, partCount * 2);
-        }
-        Part part = parts[partCount];
-        if (part == null) {
-            part = new Part(this);
-            parts[partCount] = part;
-        }
-        part.reset(partCount, backend, expectsValues);
-        partCount++;
-        partsPending++;
+        Part part = parts.add(backend);
+        part.expectsValues = expectsValues;
         return part;
     }
 
     int partCount() {
-        return partCount;
+        return parts.count();
     }
 
     Part part(int index) {
-        return parts[index];
+        return parts.get(index);
     }
 
     /** The part already going to {@code backend}, or null. */
     Part partFor(Backend backend) {
-        for (int i = 0; i < partCount; i++) {
-            if (parts[i].backend == backend) {
-                return parts[i];
-            }
-        }
-        return null;
+        return parts.partFor(backend);
     }
 
     /** Records a key of a retrieval (copied: the input buffer moves on) and its part (-1: no server). */
@@ -187,7 +173,7 @@ final class PendingCommand implements ReplyQueue.Entry, ReplicaReceiver.SyncWait
                         if (!hidden) {
                             stored.put(buffer, offset, length);
                         }
-                        partsPending++;
+                        parts.expectAnswer();
                         if (!session.replicate(replica, replicaKeyOffset, replicaKeyLength, this)) {
                             onBackupAnswered(false);
                         }
@@ -209,14 +195,14 @@ final class PendingCommand implements ReplyQueue.Entry, ReplicaReceiver.SyncWait
                 boolean errorLine = buffer.get(offset) != 'E' || buffer.regionEquals(offset, ERROR);
                 if (errorLine) {
                     // An error line instead of VALUE/END: this server's keys read as misses.
-                    part.failed = true;
+                    part.markFailed(null);
                     if (firstErrorStart < 0) {
                         firstErrorStart = stored.writeIndex();
                         firstErrorLength = length;
                         stored.put(buffer, offset, length);
                     }
                 }
-                merge.onPartEnd(part.index, errorLine);
+                merge.onPartEnd(part.index(), errorLine);
             }
             case BROADCAST -> {
                 boolean ok = length == OK.length && buffer.regionEquals(offset, OK);
@@ -232,8 +218,7 @@ final class PendingCommand implements ReplyQueue.Entry, ReplicaReceiver.SyncWait
     }
 
     private void onPartFailure(Part part, BackendFailure failure) {
-        part.failed = true;
-        part.failure = failure;
+        part.markFailed(failure);
         session.count(Counter.BACKEND_ERRORS, 1);
         if (kind == Kind.FORWARD) {
             if (replicates && replicateAlways) {
@@ -246,7 +231,7 @@ final class PendingCommand implements ReplyQueue.Entry, ReplicaReceiver.SyncWait
                 putServerError(failure);
             }
         } else if (kind == Kind.MULTI_GET) {
-            merge.onPartEnd(part.index, true);
+            merge.onPartEnd(part.index(), true);
         } else if (kind == Kind.BROADCAST && firstErrorStart < 0) {
             firstErrorStart = stored.writeIndex();
             putServerError(failure);
@@ -276,11 +261,11 @@ final class PendingCommand implements ReplyQueue.Entry, ReplicaReceiver.SyncWait
     }
 
     private void putServerError(BackendFailure failure) {
-        stored.put(SERVER_ERROR).putAscii(failure.message()).put(CRLF);
+        stored.put(SERVER_ERROR).putAscii(FailureText.of(failure)).put(CRLF);
     }
 
     private void partDone() {
-        if (--partsPending == 0) {
+        if (parts.answered()) {
             done = true;
             session.onCommandDone();
         }
@@ -317,10 +302,10 @@ final class PendingCommand implements ReplyQueue.Entry, ReplicaReceiver.SyncWait
         }
         if (session.isHead(this)) {
             Buffer out = session.output();
-            merge.onBlock(part.index, buffer, offset, length, out);
+            merge.onBlock(part.index(), buffer, offset, length, out);
             session.outputReady();
         } else {
-            merge.onBlock(part.index, buffer, offset, length, null);
+            merge.onBlock(part.index(), buffer, offset, length, null);
         }
     }
 
@@ -332,7 +317,7 @@ final class PendingCommand implements ReplyQueue.Entry, ReplicaReceiver.SyncWait
         if (session.isHead(this) && session.output().readable() >= STREAM_OUTPUT_LIMIT_BYTES) {
             return false;
         }
-        return merge.acceptsBlock(part.index);
+        return merge.acceptsBlock(part.index());
     }
 
     /**
@@ -340,26 +325,19 @@ final class PendingCommand implements ReplyQueue.Entry, ReplicaReceiver.SyncWait
      * came, the client gets the error instead: a server's own error line, else the failure.
      */
     private void finishRetrieval(Buffer out) {
-        int failedParts = 0;
-        BackendFailure firstFailure = null;
-        for (int p = 0; p < partCount; p++) {
-            if (parts[p].failed) {
-                failedParts++;
-                firstFailure = firstFailure == null ? parts[p].failure : firstFailure;
-            }
-        }
-        if (failedParts == partCount && merge.hits() == 0) {
+        BackendFailure firstFailure = parts.firstFailure();
+        if (parts.failedCount() == parts.count() && merge.hits() == 0) {
             if (firstErrorStart >= 0) {
                 out.put(stored, firstErrorStart, firstErrorLength);
             } else {
-                out.put(SERVER_ERROR).putAscii((firstFailure == null ? BackendFailure.UNAVAILABLE : firstFailure).message()).put(CRLF);
+                out.put(SERVER_ERROR).putAscii(FailureText.of(firstFailure == null ? BackendFailure.UNAVAILABLE : firstFailure)).put(CRLF);
             }
             return;
         }
         merge.writeDue(out);
         out.put(END);
-        session.count(Counter.GET_HITS, merge.hits());
-        session.count(Counter.GET_MISSES, merge.keyCount() - merge.hits());
+        session.count(MemcachedCounter.GET_HITS, merge.hits());
+        session.count(MemcachedCounter.GET_MISSES, merge.keyCount() - merge.hits());
         if (merge.failedKeys() > 0) {
             session.count(Counter.GET_FAILED_KEYS, merge.failedKeys());
         }
@@ -378,25 +356,13 @@ final class PendingCommand implements ReplyQueue.Entry, ReplicaReceiver.SyncWait
     }
 
     /** One backend request of a command. */
-    static final class Part implements TextReplyReceiver {
+    static final class Part extends RequestParts.Part implements TextReplyReceiver {
 
         private final PendingCommand owner;
-        int index;
-        Backend backend;
         boolean expectsValues;
-        boolean failed;
-        BackendFailure failure;
 
         Part(PendingCommand owner) {
             this.owner = owner;
-        }
-
-        void reset(int index, Backend backend, boolean expectsValues) {
-            this.index = index;
-            this.backend = backend;
-            this.expectsValues = expectsValues;
-            failed = false;
-            failure = null;
         }
 
         @Override

@@ -1,7 +1,9 @@
 package io.kvproxy.memcached.text;
 
+import io.kvproxy.memcached.MemcachedCounter;
+import io.kvproxy.memcached.FailureText;
 import io.kvproxy.memcached.ReplicaReceiver;
-import io.kvproxy.memcached.ReplyQueue;
+import io.kvproxy.spi.ReplyQueue;
 import io.kvproxy.memcached.ServerVersion;
 import io.kvproxy.memcached.stats.PoolStats;
 import io.kvproxy.memcached.stats.StatsReply;
@@ -18,6 +20,7 @@ import io.kvproxy.spi.CommandKind;
 import io.kvproxy.spi.Counter;
 import io.kvproxy.spi.Replicator.ReplicaWrite;
 import io.kvproxy.spi.Replicator;
+import io.kvproxy.spi.ProtocolCounter;
 import io.kvproxy.spi.Route;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayDeque;
@@ -75,7 +78,7 @@ public final class TextSession implements ClientSession {
                 // Not a memcached client: nothing after this line is executed (a browser's POST body
                 // could hold a set). Earlier replies still go out; then the connection is closed.
                 count(Counter.CLIENT_ERRORS, 1);
-                count(Counter.HTTP_REFUSED, 1);
+                count(MemcachedCounter.HTTP_REFUSED, 1);
                 replies.closeWhenDrained("HTTP request line");
                 in.skip(in.readable());
                 break;
@@ -145,23 +148,27 @@ public final class TextSession implements ClientSession {
         channel.count(counter, amount);
     }
 
+    void count(ProtocolCounter counter, long amount) {
+        channel.count(counter, amount);
+    }
+
     private void dispatch(Buffer in, int base) {
         switch (request.command) {
             case GET -> retrieve(in, base, ClusterRole.READ);
             case GETS, GAT, GATS -> retrieve(in, base, ClusterRole.MASTER);
             case SET, ADD, REPLACE, APPEND, PREPEND, CAS -> {
-                count(Counter.CMD_SET, 1);
+                count(MemcachedCounter.CMD_SET, 1);
                 int lastToken = request.command == TextCommand.CAS ? 5 : 4;
                 forward(in, base, lastToken, true);
             }
             case DELETE -> forwardDelete(in, base);
             case INCR, DECR -> forward(in, base, 2, false);
             case TOUCH -> {
-                count(Counter.CMD_TOUCH, 1);
+                count(MemcachedCounter.CMD_TOUCH, 1);
                 forward(in, base, 2, false);
             }
             case FLUSH_ALL -> {
-                count(Counter.CMD_FLUSH, 1);
+                count(MemcachedCounter.CMD_FLUSH, 1);
                 broadcast(in, base, TextRequestParser.hasFlushDelay(request));
             }
             case CACHE_MEMLIMIT -> broadcast(in, base, true);
@@ -188,7 +195,7 @@ public final class TextSession implements ClientSession {
      */
     private void retrieve(Buffer in, int base, ClusterRole role) {
         int keys = request.keyCount();
-        count(request.command == TextCommand.GET || request.command == TextCommand.GETS ? Counter.CMD_GET : Counter.CMD_TOUCH, keys);
+        count(request.command == TextCommand.GET || request.command == TextCommand.GETS ? MemcachedCounter.CMD_GET : MemcachedCounter.CMD_TOUCH, keys);
         if (keys == 0) {
             reply(END);
             return;
@@ -220,32 +227,23 @@ public final class TextSession implements ClientSession {
                             request.tokenStart[first - 1] + request.tokenLength[first - 1] - request.tokenStart[0]);
                 }
                 backend.output().put(SPACE).put(in, base + request.tokenStart[t], request.tokenLength[t]);
-                partIndex = indexOf(command, part);
+                partIndex = part.index();
             }
             command.addKey(in, base + request.tokenStart[t], request.tokenLength[t], partIndex);
         }
         if (command.partCount() == 0) {
             command.reset(Kind.LOCAL, CommandKind.OTHER);
-            command.stored.putAscii("SERVER_ERROR " + BackendFailure.UNAVAILABLE.message()).put(CRLF);
+            command.stored.putAscii("SERVER_ERROR " + FailureText.of(BackendFailure.UNAVAILABLE)).put(CRLF);
             command.done = true;
             replies.emitReady();
             return;
         }
         for (int p = 0; p < command.partCount(); p++) {
             Part part = command.part(p);
-            part.backend.output().put(CRLF);
-            part.backend.enqueue(part);
+            part.backend().output().put(CRLF);
+            part.backend().enqueue(part);
         }
         count(Counter.FRAGMENTS, command.partCount());
-    }
-
-    private static int indexOf(PendingCommand command, Part part) {
-        for (int p = 0; p < command.partCount(); p++) {
-            if (command.part(p) == part) {
-                return p;
-            }
-        }
-        throw new IllegalStateException("part not in its command");
     }
 
     /** Sends tokens 0..{@code lastToken} (dropping noreply) and the data block, if any, to the key's master. */
@@ -386,7 +384,7 @@ public final class TextSession implements ClientSession {
             // Failed only now that every part exists, so the command cannot complete half-built.
             for (int p = 0; p < command.partCount(); p++) {
                 Part part = command.part(p);
-                if (!part.backend.isAvailable()) {
+                if (!part.backend().isAvailable()) {
                     command.onPartUnsent(part, BackendFailure.UNAVAILABLE);
                 }
             }
@@ -427,7 +425,7 @@ public final class TextSession implements ClientSession {
     void failNow(BackendFailure failure) {
         count(Counter.BACKEND_ERRORS, 1);
         if (!request.noreply) {
-            reply("SERVER_ERROR " + failure.message());
+            reply("SERVER_ERROR " + FailureText.of(failure));
         }
     }
 

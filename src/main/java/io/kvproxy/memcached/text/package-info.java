@@ -10,7 +10,8 @@
  *      → TextSession.dispatch ─┬ classic: forward / retrieve / flushAll
  *                              └ meta: MetaCommands.dispatch (q made loud, b decoded for routing)
  *      → Backend FIFO, one loud request each → TextReplyFramer → PendingCommand (withholds what q hides,
- *        replicates what the master accepted) → ReplyQueue, in request order → client
+ *        replicates what the master accepted; its parts in the SPI's RequestParts) → the SPI's ReplyQueue,
+ *        in request order → client
  * </pre>
  */
 package io.kvproxy.memcached.text;

@@ -1,14 +1,14 @@
-package io.kvproxy.memcached;
+package io.kvproxy.spi;
 
-import io.kvproxy.spi.Buffer;
-import io.kvproxy.spi.ClientChannel;
 import java.util.ArrayDeque;
 import java.util.function.Supplier;
 
 /**
- * The requests of one client connection in flight, in request order, whatever protocol they came in: a
- * reply is written only when every reply before it has been (pipelining), entries are pooled and reused,
- * and the session stops reading while too much is in flight or waiting to be written.
+ * The requests of one client connection in flight, in request order: a reply is written only when every
+ * reply before it has been (pipelining), however its request was spread over backends ({@link
+ * RequestParts}), entries are pooled and reused, and the session stops reading while too much is in
+ * flight or waiting to be written. Any protocol's session keeps one: each request takes an {@link Entry}
+ * when it is parsed, and the entry says when its reply is complete and writes it when its turn comes.
  *
  * <p>Owner: the client connection's worker. Not thread-safe.
  */

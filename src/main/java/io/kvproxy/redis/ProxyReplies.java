@@ -1,0 +1,106 @@
+package io.kvproxy.redis;
+
+import static java.nio.charset.StandardCharsets.US_ASCII;
+
+import io.kvproxy.redis.resp.RedisRequest;
+import io.kvproxy.redis.resp.RespWriter;
+import io.kvproxy.spi.BackendFailure;
+import io.kvproxy.spi.Buffer;
+
+/**
+ * The replies the proxy makes itself, with the words of the server a client expects there: PING, ECHO
+ * and QUIT as redis-server answers them; an unknown command as redis-server 7 words it; authentication,
+ * and a server that failed or did not answer, as twemproxy words them; too many clients as redis-server.
+ * Written straight into the client's output, allocating nothing. Stateless.
+ */
+public final class ProxyReplies {
+
+    public static final String PONG = "+PONG";
+    public static final String OK = "+OK";
+    /** twemproxy 0.5's words (redis-server ends its own with a period). */
+    public static final String NOAUTH = "-NOAUTH Authentication required";
+    public static final String MAX_CLIENTS = "-ERR max number of clients reached";
+    /** A backend that did not answer within recv_timeout: twemproxy's strerror(ETIMEDOUT). */
+    public static final String TIMED_OUT = "-ERR Connection timed out";
+    /** A backend that could not be reached or was out of the ring: twemproxy's strerror(ECONNREFUSED). */
+    public static final String REFUSED = "-ERR Connection refused";
+
+    /** redis-server quotes at most this much of an unknown command's name, and of its arguments together. */
+    private static final int QUOTED_BYTES = 128;
+    private static final byte[] UNKNOWN = "-ERR unknown command '".getBytes(US_ASCII);
+    private static final byte[] WITH_ARGS = "', with args beginning with: ".getBytes(US_ASCII);
+    private static final byte[][] ERROR_PREFIXES_OF_FAILED_SERVERS = {
+        "-LOADING ".getBytes(US_ASCII),
+        "-BUSY ".getBytes(US_ASCII),
+        "-OOM ".getBytes(US_ASCII),
+    };
+
+    private ProxyReplies() {
+    }
+
+    /** The error a client gets for a request its server did not answer. */
+    public static String failure(BackendFailure failure) {
+        return failure == BackendFailure.TIMEOUT ? TIMED_OUT : REFUSED;
+    }
+
+    /** PING: {@code +PONG}, or its one argument as a bulk string. The caller has checked the arity. */
+    public static void writePing(Buffer out, Buffer in, RedisRequest request) {
+        if (request.argCount() == 1) {
+            RespWriter.writeLine(out, PONG);
+        } else {
+            RespWriter.writeArgument(out, in, request, 1);
+        }
+    }
+
+    /** ECHO: its argument as a bulk string. */
+    public static void writeEcho(Buffer out, Buffer in, RedisRequest request) {
+        RespWriter.writeArgument(out, in, request, 1);
+    }
+
+    /**
+     * redis-server 7's reply to a command it does not know: {@code -ERR unknown command '<name>', with
+     * args beginning with: '<arg>' '<arg>' }, the name cut at 128 bytes, each argument quoted while less
+     * than 128 bytes of them have been and cut to what is left of those 128; a NUL ends a name or an
+     * argument, and CR and LF become spaces, as in its C strings and its one-line errors.
+     */
+    public static void writeUnknownCommand(Buffer out, Buffer in, RedisRequest request) {
+        out.put(UNKNOWN);
+        quote(out, in, request.argIndex(in, 0), request.argLength(0), QUOTED_BYTES);
+        out.put(WITH_ARGS);
+        int quoted = 0;
+        for (int arg = 1; arg < request.argCount() && quoted < QUOTED_BYTES; arg++) {
+            out.put((byte) '\'');
+            int written = quote(out, in, request.argIndex(in, arg), request.argLength(arg), QUOTED_BYTES - quoted);
+            out.put((byte) '\'').put((byte) ' ');
+            quoted += written + 3;
+        }
+        out.put((byte) '\r').put((byte) '\n');
+    }
+
+    /**
+     * Whether the reply at {@code offset} is an error that means the server cannot serve now (it is
+     * loading its data set, a script keeps it busy, it is out of memory): a failure of the server for
+     * ejection, not an answer about the key.
+     */
+    public static boolean isServerFailure(Buffer in, int offset, int length) {
+        for (byte[] prefix : ERROR_PREFIXES_OF_FAILED_SERVERS) {
+            if (length >= prefix.length && in.regionEquals(offset, prefix)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** Copies up to {@code limit} bytes of an argument as redis-server's %.*s would; returns how many. */
+    private static int quote(Buffer out, Buffer in, int index, int length, int limit) {
+        int count = Math.min(length, limit);
+        for (int i = 0; i < count; i++) {
+            byte b = in.get(index + i);
+            if (b == 0) {
+                return i;
+            }
+            out.put(b == '\r' || b == '\n' ? (byte) ' ' : b);
+        }
+        return count;
+    }
+}

@@ -1,0 +1,53 @@
+package io.kvproxy.it;
+
+import java.io.IOException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * A real redis-server process on a free loopback port, in the foreground (its pid is ours to end), with
+ * no persistence. Fails loudly when redis-server is not installed: the suite never skips.
+ */
+final class RedisServer implements AutoCloseable {
+
+    private final int port;
+    private final Process process;
+
+    private RedisServer(int port, Process process) {
+        this.port = port;
+        this.process = process;
+    }
+
+    /** A fresh redis-server; {@code password} (or null) becomes its {@code requirepass}. */
+    static RedisServer start(String password) throws IOException, InterruptedException {
+        String binary = MemcachedServer.find("redis-server");
+        IOException last = null;
+        for (int attempt = 0; attempt < 5; attempt++) {
+            int port = MemcachedServer.freePort();
+            List<String> command = new ArrayList<>(List.of(binary, "--port", Integer.toString(port), "--bind", "127.0.0.1",
+                    "--save", "", "--appendonly", "no", "--daemonize", "no"));
+            if (password != null) {
+                command.addAll(List.of("--requirepass", password));
+            }
+            Process process = new ProcessBuilder(command).redirectErrorStream(true)
+                    .redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+            if (Await.until(Duration.ofSeconds(5), () -> !process.isAlive() || MemcachedServer.accepts(port)) && process.isAlive()) {
+                return new RedisServer(port, process);
+            }
+            process.destroyForcibly().waitFor(5, TimeUnit.SECONDS);
+            last = new IOException("redis-server did not start on port " + port);
+        }
+        throw last;
+    }
+
+    int port() {
+        return port;
+    }
+
+    @Override
+    public void close() {
+        ExternalProgram.end(process, 5);
+    }
+}

@@ -1,0 +1,124 @@
+package io.kvproxy.loadgen;
+
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.nio.ByteBuffer;
+import java.nio.channels.SelectionKey;
+import java.nio.channels.Selector;
+import java.nio.channels.SocketChannel;
+import java.util.SplittableRandom;
+
+/**
+ * One connection of a run, owned by one {@link LoadWorker} thread: its share of the schedule (requests
+ * {@code index}, {@code index + connections}, ... of {@link OpenLoopSchedule}), the requests it sent and
+ * has no reply for yet (their intended send times, oldest first: memcached answers in order), and the
+ * parser of its replies. A request falls due at its intended time and is written as soon as the socket
+ * takes it, pipelined behind those still unanswered; its latency runs from the intended time to its
+ * reply's last byte.
+ */
+final class LoadConnection implements TextReplyParser.Listener {
+
+    private static final int BUFFER_BYTES = 64 * 1024;
+    private static final int MAX_IN_FLIGHT = 1 << 16;
+
+    private final SocketChannel channel;
+    private final SelectionKey key;
+    private final int index;
+    private final int connections;
+    private final Workload workload;
+    private final Workload.KeySpace keys;
+    private final SplittableRandom random;
+    private final RunRecorder recorder;
+    private final ByteBuffer out = ByteBuffer.allocateDirect(BUFFER_BYTES);
+    private final ByteBuffer in = ByteBuffer.allocateDirect(BUFFER_BYTES);
+    private final TextReplyParser parser = new TextReplyParser();
+    /** Intended send times of the requests in flight, a ring: {@code head} is the oldest. */
+    private final long[] inFlight = new long[MAX_IN_FLIGHT];
+    private int head;
+    private int count;
+    /** This connection's next request, numbered within its share (global number: next * connections + index). */
+    private long next;
+
+    LoadConnection(InetSocketAddress target, Selector selector, int index, int connections, Workload workload,
+            Workload.KeySpace keys, long seed, RunRecorder recorder) throws IOException {
+        this.index = index;
+        this.connections = connections;
+        this.workload = workload;
+        this.keys = keys;
+        this.random = new SplittableRandom(seed + index);
+        this.recorder = recorder;
+        channel = SocketChannel.open(target);
+        channel.socket().setTcpNoDelay(true);
+        channel.configureBlocking(false);
+        key = channel.register(selector, SelectionKey.OP_READ, this);
+        out.flip();
+    }
+
+    /** Writes every request of this connection's share that {@code globalDue} says is due, as far as the socket takes them. */
+    void sendDue(long globalDue, OpenLoopSchedule schedule) throws IOException {
+        long due = globalDue > index ? (globalDue - index + connections - 1) / connections : 0;
+        if (next < due) {
+            out.compact();
+            while (next < due && out.remaining() >= workload.maxRequestBytes()) {
+                if (count == MAX_IN_FLIGHT) {
+                    throw new IllegalStateException("connection " + index + ": " + MAX_IN_FLIGHT
+                            + " requests without a reply: the target stopped answering");
+                }
+                workload.request(out, keys, random);
+                long intended = schedule.intendedNanos(next * connections + index);
+                inFlight[(head + count++) & (MAX_IN_FLIGHT - 1)] = intended;
+                recorder.sent(intended, System.nanoTime());
+                next++;
+            }
+            out.flip();
+        }
+        flush();
+    }
+
+    /** Writes what is buffered; asks the selector for writability only while some is left. */
+    void flush() throws IOException {
+        if (out.hasRemaining()) {
+            channel.write(out);
+        }
+        key.interestOps(out.hasRemaining() ? SelectionKey.OP_READ | SelectionKey.OP_WRITE : SelectionKey.OP_READ);
+    }
+
+    /** Reads what arrived and completes the requests it answers. */
+    void read() throws IOException {
+        in.clear();
+        int n = channel.read(in);
+        if (n < 0) {
+            throw new IOException("connection " + index + " closed by the target with " + count + " requests unanswered");
+        }
+        in.flip();
+        parser.parse(in, this);
+    }
+
+    @Override
+    public void onReply(int hits, boolean error) {
+        if (count == 0) {
+            throw new IllegalStateException("connection " + index + ": a reply to no request");
+        }
+        long intended = inFlight[head];
+        head = (head + 1) & (MAX_IN_FLIGHT - 1);
+        count--;
+        recorder.answered(intended, System.nanoTime(), hits, error);
+    }
+
+    int inFlight() {
+        return count;
+    }
+
+    /** Records the requests still unanswered at {@code nowNanos} as answered then, and counts them apart. */
+    void abandon(long nowNanos) {
+        while (count > 0) {
+            recorder.unanswered(inFlight[head], nowNanos);
+            head = (head + 1) & (MAX_IN_FLIGHT - 1);
+            count--;
+        }
+    }
+
+    void close() throws IOException {
+        channel.close();
+    }
+}

@@ -38,6 +38,7 @@ final class LoadConnection implements TextReplyParser.Listener {
     private int count;
     /** This connection's next request, numbered within its share (global number: next * connections + index). */
     private long next;
+    private boolean writeInterest;
 
     LoadConnection(InetSocketAddress target, Selector selector, int index, int connections, Workload workload,
             Workload.KeySpace keys, long seed, RunRecorder recorder) throws IOException {
@@ -57,30 +58,39 @@ final class LoadConnection implements TextReplyParser.Listener {
     /** Writes every request of this connection's share that {@code globalDue} says is due, as far as the socket takes them. */
     void sendDue(long globalDue, OpenLoopSchedule schedule) throws IOException {
         long due = globalDue > index ? (globalDue - index + connections - 1) / connections : 0;
-        if (next < due) {
-            out.compact();
-            while (next < due && out.remaining() >= workload.maxRequestBytes()) {
-                if (count == MAX_IN_FLIGHT) {
-                    throw new IllegalStateException("connection " + index + ": " + MAX_IN_FLIGHT
-                            + " requests without a reply: the target stopped answering");
-                }
-                workload.request(out, keys, random);
-                long intended = schedule.intendedNanos(next * connections + index);
-                inFlight[(head + count++) & (MAX_IN_FLIGHT - 1)] = intended;
-                recorder.sent(intended, System.nanoTime());
-                next++;
-            }
-            out.flip();
+        if (next >= due) {
+            // Nothing new: what is still buffered goes out when the selector says the socket takes it.
+            return;
         }
+        out.compact();
+        while (next < due && out.remaining() >= workload.maxRequestBytes()) {
+            if (count == MAX_IN_FLIGHT) {
+                throw new IllegalStateException("connection " + index + ": " + MAX_IN_FLIGHT
+                        + " requests without a reply: the target stopped answering");
+            }
+            workload.request(out, keys, random);
+            long intended = schedule.intendedNanos(next * connections + index);
+            inFlight[(head + count++) & (MAX_IN_FLIGHT - 1)] = intended;
+            recorder.sent(intended, System.nanoTime());
+            next++;
+        }
+        out.flip();
         flush();
     }
 
-    /** Writes what is buffered; asks the selector for writability only while some is left. */
+    /**
+     * Writes what is buffered; asks the selector for writability only while some is left, and changes the
+     * interest only when it changes (each change is a system call at the next select).
+     */
     void flush() throws IOException {
         if (out.hasRemaining()) {
             channel.write(out);
         }
-        key.interestOps(out.hasRemaining() ? SelectionKey.OP_READ | SelectionKey.OP_WRITE : SelectionKey.OP_READ);
+        boolean wantWrite = out.hasRemaining();
+        if (wantWrite != writeInterest) {
+            key.interestOps(wantWrite ? SelectionKey.OP_READ | SelectionKey.OP_WRITE : SelectionKey.OP_READ);
+            writeInterest = wantWrite;
+        }
     }
 
     /** Reads what arrived and completes the requests it answers. */

@@ -13,13 +13,16 @@ import java.util.SplittableRandom;
  * {@code index}, {@code index + connections}, ... of {@link OpenLoopSchedule}), the requests it sent and
  * has no reply for yet (their intended send times, oldest first: memcached answers in order), and the
  * parser of its replies. A request falls due at its intended time and is written as soon as the socket
- * takes it, pipelined behind those still unanswered; its latency runs from the intended time to its
- * reply's last byte.
+ * takes it, pipelined behind those still unanswered, up to {@link #MAX_IN_FLIGHT} of them; its latency
+ * runs from the intended time to its reply's last byte. A request that finds the pipeline full waits for
+ * room, its intended time kept: a target slower than the rate sees a bounded backlog (without a bound the
+ * generator buried it in megabytes of requests that outlived the run and slowed the next one), and the
+ * wait still counts in the latency.
  */
 final class LoadConnection implements TextReplyParser.Listener {
 
     private static final int BUFFER_BYTES = 64 * 1024;
-    private static final int MAX_IN_FLIGHT = 1 << 16;
+    private static final int MAX_IN_FLIGHT = 256;
 
     private final SocketChannel channel;
     private final SelectionKey key;
@@ -55,19 +58,28 @@ final class LoadConnection implements TextReplyParser.Listener {
         out.flip();
     }
 
-    /** Writes every request of this connection's share that {@code globalDue} says is due, as far as the socket takes them. */
+    /** How many requests of this connection's share fall among the first {@code globalDue} of the schedule. */
+    private long share(long globalDue) {
+        return globalDue > index ? (globalDue - index + connections - 1) / connections : 0;
+    }
+
+    /** Whether every request of the first {@code globalDue} that is this connection's has been sent and answered. */
+    boolean done(long globalDue) {
+        return next >= share(globalDue) && count == 0;
+    }
+
+    /**
+     * Writes every request of this connection's share that {@code globalDue} says is due, as far as the
+     * pipeline and the socket take them.
+     */
     void sendDue(long globalDue, OpenLoopSchedule schedule) throws IOException {
-        long due = globalDue > index ? (globalDue - index + connections - 1) / connections : 0;
-        if (next >= due) {
-            // Nothing new: what is still buffered goes out when the selector says the socket takes it.
+        long due = share(globalDue);
+        if (next >= due || count == MAX_IN_FLIGHT) {
+            // Nothing to add: what is still buffered goes out when the selector says the socket takes it.
             return;
         }
         out.compact();
-        while (next < due && out.remaining() >= workload.maxRequestBytes()) {
-            if (count == MAX_IN_FLIGHT) {
-                throw new IllegalStateException("connection " + index + ": " + MAX_IN_FLIGHT
-                        + " requests without a reply: the target stopped answering");
-            }
+        while (next < due && count < MAX_IN_FLIGHT && out.remaining() >= workload.maxRequestBytes()) {
             workload.request(out, keys, random);
             long intended = schedule.intendedNanos(next * connections + index);
             inFlight[(head + count++) & (MAX_IN_FLIGHT - 1)] = intended;
@@ -115,16 +127,18 @@ final class LoadConnection implements TextReplyParser.Listener {
         recorder.answered(intended, System.nanoTime(), hits, error);
     }
 
-    int inFlight() {
-        return count;
-    }
-
-    /** Records the requests still unanswered at {@code nowNanos} as answered then, and counts them apart. */
-    void abandon(long nowNanos) {
+    /**
+     * Records the requests still unanswered at {@code nowNanos}, those in flight and those of the first
+     * {@code globalDue} never sent, as answered then, and counts them apart.
+     */
+    void abandon(long nowNanos, long globalDue, OpenLoopSchedule schedule) {
         while (count > 0) {
             recorder.unanswered(inFlight[head], nowNanos);
             head = (head + 1) & (MAX_IN_FLIGHT - 1);
             count--;
+        }
+        for (long due = share(globalDue); next < due; next++) {
+            recorder.unanswered(schedule.intendedNanos(next * connections + index), nowNanos);
         }
     }
 

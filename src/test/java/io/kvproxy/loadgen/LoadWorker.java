@@ -10,7 +10,8 @@ import java.util.concurrent.locks.LockSupport;
 
 /**
  * One thread of a run: a selector over its connections, sending what the schedule says is due and reading
- * replies, until the send window ends and every reply is in (or the drain time is up). Between events it
+ * replies, until the send window ends and every request meant for it is sent and answered (or the drain
+ * time is up). Between events it
  * waits for the next request of the schedule to fall due: in the selector when that is a millisecond or
  * more away (a reply wakes it), parked when it is sooner (the selector's timeout has only milliseconds).
  * It never spins: the targets share the machine's cores with it, and a spinning generator would take one.
@@ -55,20 +56,20 @@ final class LoadWorker implements Runnable {
 
     private void loop() throws IOException {
         long drainUntil = sendUntilNanos + drainNanos;
+        long lastDue = schedule.dueBy(sendUntilNanos - 1);
         while (true) {
             long now = System.nanoTime();
             boolean sending = now < sendUntilNanos;
-            if (!sending && (inFlight() == 0 || now >= drainUntil)) {
+            // After the window, the requests meant for it that are still waiting for room go out late.
+            long globalDue = sending ? schedule.dueBy(now) : lastDue;
+            if (!sending && (done(lastDue) || now >= drainUntil)) {
                 for (LoadConnection connection : connections) {
-                    connection.abandon(now);
+                    connection.abandon(now, lastDue, schedule);
                 }
                 return;
             }
-            long globalDue = schedule.dueBy(Math.min(now, sendUntilNanos - 1));
-            if (sending) {
-                for (LoadConnection connection : connections) {
-                    connection.sendDue(globalDue, schedule);
-                }
+            for (LoadConnection connection : connections) {
+                connection.sendDue(globalDue, schedule);
             }
             if (selector.selectNow() > 0) {
                 handleSelected();
@@ -99,12 +100,13 @@ final class LoadWorker implements Runnable {
         selector.selectedKeys().clear();
     }
 
-    private int inFlight() {
-        int total = 0;
+    private boolean done(long globalDue) {
         for (LoadConnection connection : connections) {
-            total += connection.inFlight();
+            if (!connection.done(globalDue)) {
+                return false;
+            }
         }
-        return total;
+        return true;
     }
 
     private void close() {

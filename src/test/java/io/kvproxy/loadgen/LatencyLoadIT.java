@@ -39,7 +39,7 @@ class LatencyLoadIT {
     @Test
     void framesWhatARealMemcachedAnswersToEveryWorkload() throws Exception {
         Workload.KeySpace keys = new Workload.KeySpace(200);
-        LatencyLoad.preload(target, keys);
+        assertEquals(0, LatencyLoad.preload(target, keys));
         ByteBuffer out = ByteBuffer.allocate(1 << 20);
         SplittableRandom random = new SplittableRandom(7);
         List<String> expected = new ArrayList<>();
@@ -102,6 +102,7 @@ class LatencyLoadIT {
             assertEquals(2_000, result.achievedPerSecond(), 400, result.line());
             assertEquals(0, result.errors(), result.line());
             assertEquals(0, result.unanswered(), result.line());
+            assertEquals(0, result.preloadErrors(), result.line());
             assertEquals(result.answered(), result.latency().getTotalCount(), result.line());
             if (workload == Workload.GET90) {
                 // 90% gets of stored keys, each one hit; the sets hit nothing.

@@ -194,8 +194,8 @@ final class KvproxyProcess implements AutoCloseable {
             throw new IllegalStateException("build the jars first (mvn package): " + jar);
         }
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        // The memory caps and collector sbin/kvproxy runs the daemon with.
-        return new ArrayList<>(List.of(java, "-Xms64m", "-Xmx256m", "-XX:MaxDirectMemorySize=1g", "-XX:+UseSerialGC", "-XX:+AlwaysPreTouch", "-Dkvproxy.home=" + HOME, "-jar", jar.toString()));
+        // The JVM options sbin/kvproxy runs the daemon with: memory caps, collector, compiler.
+        return new ArrayList<>(List.of(java, "@" + HOME.resolve("etc/jvm.options"), "-Dkvproxy.home=" + HOME, "-jar", jar.toString()));
     }
 
     private boolean backendsConnected() {

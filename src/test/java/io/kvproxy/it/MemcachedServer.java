@@ -13,9 +13,10 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * A real memcached process on a free loopback port, in the foreground so that its pid is ours to end.
- * Fails loudly when memcached is not installed: the suite never skips.
+ * Fails loudly when memcached is not installed: the suite never skips. Public for the load generator's
+ * tests in {@code io.kvproxy.loadgen}.
  */
-final class MemcachedServer implements AutoCloseable {
+public final class MemcachedServer implements AutoCloseable {
 
     private final int port;
     private final Process process;
@@ -25,7 +26,7 @@ final class MemcachedServer implements AutoCloseable {
         this.process = process;
     }
 
-    static MemcachedServer start() throws IOException, InterruptedException {
+    public static MemcachedServer start() throws IOException, InterruptedException {
         return start(0);
     }
 
@@ -84,7 +85,7 @@ final class MemcachedServer implements AutoCloseable {
         throw new IllegalStateException(program + " is not installed: run sbin/test, or apt-get install -y memcached nutcracker libmemcached-tools");
     }
 
-    int port() {
+    public int port() {
         return port;
     }
 
@@ -92,7 +93,7 @@ final class MemcachedServer implements AutoCloseable {
         return "127.0.0.1:" + port;
     }
 
-    long pid() {
+    public long pid() {
         return process.pid();
     }
 

@@ -12,7 +12,7 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * An install root in a test directory, run through {@code sbin/kvproxy} as an operator runs it: the
- * script is copied (it finds its root from where it lies), the built jars are linked, and its pid file
+ * script and etc/jvm.options are copied (it finds its root from where it lies), the built jars are linked, and its pid file
  * and logs are under {@code log/} there.
  */
 final class SbinInstall {
@@ -24,7 +24,9 @@ final class SbinInstall {
         Files.createDirectories(root.resolve("sbin"));
         Files.createDirectories(root.resolve("target"));
         Files.createDirectories(root.resolve("ext"));
+        Files.createDirectories(root.resolve("etc"));
         Files.copy(KvproxyProcess.HOME.resolve("sbin/kvproxy"), root.resolve("sbin/kvproxy"), StandardCopyOption.COPY_ATTRIBUTES);
+        Files.copy(KvproxyProcess.HOME.resolve("etc/jvm.options"), root.resolve("etc/jvm.options"));
         Files.createSymbolicLink(root.resolve("target/kvproxy.jar"), KvproxyProcess.HOME.resolve("target/kvproxy.jar"));
         Files.createSymbolicLink(root.resolve("ext/memcached.jar"), KvproxyProcess.HOME.resolve("ext/memcached.jar"));
     }

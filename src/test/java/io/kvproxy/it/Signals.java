@@ -3,13 +3,13 @@ package io.kvproxy.it;
 import java.io.IOException;
 
 /** Signals to processes a test started: STOP and CONT to hang and resume a server, HUP, USR1, KILL... */
-final class Signals {
+public final class Signals {
 
     private Signals() {
     }
 
     /** Sends signal {@code name} (without the SIG prefix) to {@code pid}; fails when kill does. */
-    static void send(String name, long pid) throws IOException, InterruptedException {
+    public static void send(String name, long pid) throws IOException, InterruptedException {
         int code = new ProcessBuilder("kill", "-" + name, Long.toString(pid)).inheritIO().start().waitFor();
         if (code != 0) {
             throw new IllegalStateException("kill -" + name + " " + pid + " exited with " + code);
@@ -17,7 +17,7 @@ final class Signals {
     }
 
     /** SIGSTOP, then waits until the kernel reports the process stopped, so that nothing sent next is served. */
-    static void stop(long pid) throws IOException, InterruptedException {
+    public static void stop(long pid) throws IOException, InterruptedException {
         send("STOP", pid);
         java.nio.file.Path stat = java.nio.file.Path.of("/proc/" + pid + "/stat");
         long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(5);

@@ -29,7 +29,9 @@ class FailoverIT {
     @AfterEach
     void stop() throws Exception {
         for (MemcachedServer server : servers) {
-            signal("CONT", server.pid());
+            if (server.isAlive()) {
+                signal("CONT", server.pid());
+            }
         }
         if (proxy != null) {
             proxy.stop();
@@ -41,7 +43,7 @@ class FailoverIT {
     }
 
     private static void signal(String name, long pid) throws Exception {
-        new ProcessBuilder("kill", "-" + name, Long.toString(pid)).inheritIO().start().waitFor();
+        Signals.send(name, pid);
     }
 
     private void start(int count) throws Exception {

@@ -177,7 +177,7 @@ class PoolStatsIT {
     }
 
     private static void signal(String name, long pid) throws Exception {
-        assertEquals(0, new ProcessBuilder("kill", "-" + name, Long.toString(pid)).inheritIO().start().waitFor());
+        Signals.send(name, pid);
     }
 
     /** {@code stats <group>} as name → value. */

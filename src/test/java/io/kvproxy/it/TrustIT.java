@@ -71,7 +71,7 @@ class TrustIT {
     }
 
     private static void signal(String name, long pid) throws Exception {
-        new ProcessBuilder("kill", "-" + name, Long.toString(pid)).inheritIO().start().waitFor();
+        Signals.send(name, pid);
     }
 
     /** A key the ring of {@code count} servers (ids 1.., weight 100) puts on server {@code index}. */

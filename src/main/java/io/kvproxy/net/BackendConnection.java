@@ -375,7 +375,11 @@ final class BackendConnection implements Backend {
                 onHandshakeReply(nowNanos, reply, offset, length);
                 continue;
             }
-            if (!late) {
+            if (!late && framer.isServerFailure(in, offset, length)) {
+                counters.add(server, ServerField.SERVER_ERR, 1);
+                health.recordFailure();
+                reply.onReply(in, offset, length);
+            } else if (!late) {
                 health.recordSuccess();
                 timings.recordReply(reply.commandKind(), nowNanos - sentNanos);
                 reply.onReply(in, offset, length);

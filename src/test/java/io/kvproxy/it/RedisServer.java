@@ -46,6 +46,15 @@ final class RedisServer implements AutoCloseable {
         return port;
     }
 
+    /** {@code 127.0.0.1:port}, as a cluster section names a server. */
+    String address() {
+        return "127.0.0.1:" + port;
+    }
+
+    boolean isAlive() {
+        return process.isAlive();
+    }
+
     @Override
     public void close() {
         ExternalProgram.end(process, 5);

@@ -267,6 +267,40 @@ class RedisIT {
         }
     }
 
+    /**
+     * A server kept busy by a script answers every request {@code -BUSY}: that is no answer about the key
+     * but a failing server, so it is ejected after failover_threshold such replies and its keys are served
+     * by the other server, as a dead one's would be.
+     */
+    @Test
+    void aServerAnsweringBusyIsEjectedLikeADeadOne() throws Exception {
+        RedisServer busy = RedisServer.start(null, "--busy-reply-threshold", "50");
+        servers.add(busy);
+        List<RedisServer> masters = List.of(busy, startServers(1, null).get(0));
+        startProxy("recv_timeout = 2000\nfailover_threshold = 2\nfailover_interval = 1", "", cluster("master", masters));
+        try (Socket script = new Socket("127.0.0.1", busy.port()); Jedis jedis = client()) {
+            script.getOutputStream().write("EVAL \"while true do end\" 0\r\n".getBytes(StandardCharsets.US_ASCII));
+            script.getOutputStream().flush();
+            List<String> busyReplies = new ArrayList<>();
+            assertTrue(Await.until(Duration.ofSeconds(15), () -> {
+                try {
+                    for (int i = 0; i < 30; i++) {
+                        jedis.set("b" + i, "v");
+                    }
+                    return true;
+                } catch (JedisDataException e) {
+                    busyReplies.add(e.getMessage());
+                    return false;
+                }
+            }), "the busy server's keys were never served by the other:\n" + proxy.log());
+            assertTrue(busyReplies.stream().anyMatch(reply -> reply.startsWith("BUSY ")), busyReplies.toString());
+            assertTrue(proxy.log().contains("ejected"), proxy.log());
+            try (Jedis direct = direct(busy)) {
+                assertEquals("OK", direct.scriptKill());
+            }
+        }
+    }
+
     @Test
     void writesAreReplicatedToTheBackup() throws Exception {
         List<RedisServer> masters = startServers(2, null);

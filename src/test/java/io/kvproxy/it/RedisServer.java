@@ -20,8 +20,8 @@ final class RedisServer implements AutoCloseable {
         this.process = process;
     }
 
-    /** A fresh redis-server; {@code password} (or null) becomes its {@code requirepass}. */
-    static RedisServer start(String password) throws IOException, InterruptedException {
+    /** A fresh redis-server; {@code password} (or null) becomes its {@code requirepass}; {@code options} follow ({@code --name value}). */
+    static RedisServer start(String password, String... options) throws IOException, InterruptedException {
         String binary = MemcachedServer.find("redis-server");
         IOException last = null;
         for (int attempt = 0; attempt < 5; attempt++) {
@@ -31,6 +31,7 @@ final class RedisServer implements AutoCloseable {
             if (password != null) {
                 command.addAll(List.of("--requirepass", password));
             }
+            command.addAll(List.of(options));
             Process process = new ProcessBuilder(command).redirectErrorStream(true)
                     .redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
             if (Await.until(Duration.ofSeconds(5), () -> !process.isAlive() || MemcachedServer.accepts(port)) && process.isAlive()) {

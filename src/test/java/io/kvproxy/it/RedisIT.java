@@ -29,7 +29,7 @@ import redis.clients.jedis.exceptions.JedisDataException;
 /**
  * The Redis extension end to end: real redis-server processes on free loopback ports, the real daemon
  * with a pool of {@code extension = redis.jar}, and real clients (Jedis, redis-cli, raw RESP): every data
- * type, split MGET/MSET/DEL over three servers, pipelining, AUTH to the proxy and from it, redis_db,
+ * type, split MGET/MSET/DEL over three servers, pipelining, hosts_read, AUTH to the proxy and from it, redis_db,
  * refused commands, a server killed and its keys served by the others, replication to hosts_backup.
  */
 @Timeout(120)
@@ -223,6 +223,25 @@ class RedisIT {
             assertEquals("v", jedis.get("k"));
             assertEquals("OK", jedis.mset("a", "1", "b", "2", "c", "3"));
             assertEquals(List.of("1", "2", "3"), jedis.mget("a", "b", "c"));
+        }
+    }
+
+    @Test
+    void readsGoToHostsReadAndWritesToHosts() throws Exception {
+        RedisServer master = startServers(1, null).get(0);
+        RedisServer reader = startServers(1, null).get(0);
+        try (Jedis direct = direct(reader)) {
+            assertEquals("OK", direct.set("shared", "from the read cluster"));
+        }
+        startProxy("", "hosts_read = reader\n", cluster("master", List.of(master)) + cluster("reader", List.of(reader)));
+        try (Jedis jedis = client()) {
+            assertEquals("from the read cluster", jedis.get("shared"));
+            assertEquals(List.of("from the read cluster"), jedis.mget("shared"));
+            assertEquals("OK", jedis.set("written", "to the master"));
+        }
+        try (Jedis toMaster = direct(master); Jedis toReader = direct(reader)) {
+            assertEquals("to the master", toMaster.get("written"));
+            assertNull(toReader.get("written"));
         }
     }
 

@@ -245,6 +245,30 @@ class RedisIT {
         }
     }
 
+    /** The probe of an ejected password-protected server authenticates first, so the server can rejoin. */
+    @Test
+    void anEjectedPasswordProtectedServerRejoinsThroughAnAuthenticatedProbe() throws Exception {
+        List<RedisServer> masters = startServers(2, "s3cret");
+        startProxy("recv_timeout = 300\nfailover_threshold = 2\nfailover_interval = 1", "redis_auth = s3cret\n",
+                cluster("master", masters));
+        int port = masters.get(1).port();
+        masters.get(1).close();
+        try (Jedis jedis = client()) {
+            assertEquals("OK", jedis.auth("s3cret"));
+            assertTrue(Await.until(Duration.ofSeconds(15), () -> proxy.log().contains("ejected")), proxy.log());
+            servers.add(RedisServer.startOn(port, "s3cret"));
+            assertTrue(Await.until(Duration.ofSeconds(15), () -> proxy.log().contains("rejoined")),
+                    "the restarted server never rejoined:\n" + proxy.log());
+            for (int i = 0; i < 30; i++) {
+                assertEquals("OK", jedis.set("j" + i, "v"));
+            }
+        }
+        try (Jedis back = direct(servers.get(servers.size() - 1))) {
+            assertEquals("OK", back.auth("s3cret"));
+            assertTrue(back.dbSize() > 0, "the server that rejoined holds none of the keys");
+        }
+    }
+
     @Test
     void redisDbIsSelectedOnEveryBackendConnection() throws Exception {
         List<RedisServer> masters = startServers(1, null);

@@ -33,9 +33,6 @@ public final class ProxyReplies {
     private static final byte[] UNKNOWN = "-ERR unknown command '".getBytes(US_ASCII);
     private static final byte[] WITH_ARGS = "', with args beginning with: ".getBytes(US_ASCII);
 
-    /** The framer's own judgement, for callers that hold no framer; it keeps no state for this. */
-    private static final RespReplyFramer SERVER_FAILURES = new RespReplyFramer();
-
     private ProxyReplies() {
     }
 
@@ -84,7 +81,7 @@ public final class ProxyReplies {
      * ejection, not an answer about the key.
      */
     public static boolean isServerFailure(Buffer in, int offset, int length) {
-        return SERVER_FAILURES.isServerFailure(in, offset, length);
+        return RespReplyFramer.isServerFailureReply(in, offset, length);
     }
 
     /** Copies up to {@code limit} bytes of an argument as redis-server's %.*s would; returns how many. */

@@ -90,6 +90,11 @@ public final class RespReplyFramer implements ReplyFramer {
      */
     @Override
     public boolean isServerFailure(Buffer in, int offset, int length) {
+        return isServerFailureReply(in, offset, length);
+    }
+
+    /** {@link #isServerFailure}, which needs no state of a connection. */
+    public static boolean isServerFailureReply(Buffer in, int offset, int length) {
         for (byte[] prefix : ERROR_PREFIXES_OF_FAILED_SERVERS) {
             if (length >= prefix.length && in.regionEquals(offset, prefix)) {
                 return true;

@@ -22,13 +22,14 @@ import java.util.regex.Pattern;
  *
  * <pre>
  *   nutcracker.yml ──TwemproxyYaml──▶ pools (directives, servers, lines)
- *                  ──translate──────▶ per pool: [kvproxy] + [memcached] + [pool] INI text, notes
+ *                  ──translate──────▶ per pool: [kvproxy] + [memcached] or [redis] + [pool] INI text, notes
  * </pre>
  *
  * What must not change is placement: a server's twemproxy name (given, or twemproxy's default: the
  * host for port 11211, else host:port) becomes its kvproxy id, and hash, distribution, hash_tag and
  * weights are copied, so every key stays on its server. A pool that cannot keep its placement (names
- * or a hash tag kvproxy cannot hold, unix sockets, redis) is not translated, and its notes say why.
+ * or a hash tag kvproxy cannot hold, unix sockets) is not translated, and its notes say why. A Redis pool
+ * ({@code redis: true}) becomes a pool of the Redis extension, its {@code redis_auth} and {@code redis_db} kept.
  * Everything else twemproxy has and kvproxy does differently is translated as closely as it can be
  * and named in a note. A file twemproxy itself would refuse is refused with every problem at once.
  */
@@ -267,8 +268,14 @@ public final class TwemproxyImport {
             proxyKeys.put("port", port);
         }
 
+        /** {@code redis: true}: the pool is served by the Redis extension, in a {@code [redis]} section. */
+        private boolean redis() {
+            TwemproxyYaml.Scalar redis = value("redis");
+            return redis != null && redis.value().equals("true");
+        }
+
         private void placement() {
-            extensionLines.add("extension = memcached.jar");
+            extensionLines.add(redis() ? "extension = redis.jar" : "extension = memcached.jar");
             extensionLines.add("hosts = " + clusterSection());
             TwemproxyYaml.Scalar hash = value("hash");
             if (hash == null) {
@@ -301,13 +308,14 @@ public final class TwemproxyImport {
                 }
             }
             TwemproxyYaml.Scalar redis = bool("redis");
-            if (redis != null && redis.value().equals("true")) {
-                refuse(redis.line(), "redis", "true: kvproxy serves memcached, not redis");
-            }
+            boolean redisPool = redis != null && redis.value().equals("true");
             for (String redisOnly : List.of("redis_auth", "redis_db")) {
                 TwemproxyYaml.Scalar value = value(redisOnly);
-                if (value != null && (redis == null || !redis.value().equals("true"))) {
+                if (value != null && !redisPool) {
                     note(value.line(), redisOnly, "for redis pools only; ignored");
+                } else if (value != null) {
+                    // The same keys and meaning in kvproxy's Redis extension, which checks the values.
+                    extensionLines.add(redisOnly + " = " + value.value());
                 }
             }
         }
@@ -369,7 +377,7 @@ public final class TwemproxyImport {
                     problems.add(serverConnections.line(), pool.name(), "server_connections", "cannot be 0");
                 } else if (count > 0) {
                     note(serverConnections.line(), "server_connections", "kvproxy keeps one connection per worker thread "
-                            + "(thread_count) to each server (two: text and binary); not translated");
+                            + "(thread_count) to each server" + (redis() ? "" : " (two: text and binary)") + "; not translated");
                 }
             }
             TwemproxyYaml.Scalar preconnect = bool("preconnect");
@@ -455,7 +463,7 @@ public final class TwemproxyImport {
             }
             text.append("\n[kvproxy]\n");
             proxyKeys.forEach((key, value) -> text.append(key).append(" = ").append(value).append('\n'));
-            text.append("\n[memcached]\n");
+            text.append(redis() ? "\n[redis]\n" : "\n[memcached]\n");
             extensionLines.forEach(line -> text.append(line).append('\n'));
             text.append("\n; host:port = \"twemproxy name:weight\"\n");
             text.append('[').append(clusterSection()).append("]\n");
@@ -469,7 +477,7 @@ public final class TwemproxyImport {
             if (!SECTION_NAME.matcher(name).matches()) {
                 name = name.replaceAll("[^A-Za-z0-9_.-]", "_");
             }
-            return name.equals("kvproxy") || name.equals("memcached") ? "pool_" + name : name;
+            return name.equals("kvproxy") || name.equals("memcached") || name.equals("redis") ? "pool_" + name : name;
         }
 
         private TwemproxyYaml.Scalar value(String directive) {

@@ -370,12 +370,19 @@ final class BackendConnection implements Backend {
                 unthrottled = null;
             }
             if (state == State.HANDSHAKING) {
-                // Only handshake replies come before the connection is ready: nothing else was sent.
+                // Only handshake replies come before the connection is ready: nothing else was sent. The
+                // receiver reads the reply before it is skipped: skipping the last bytes empties the buffer.
+                reply.onReply(in, offset, length);
+                String refused = handshakeHealthy ? null : in.toString(offset, Math.min(length, 60)).trim();
                 in.skip(length);
-                onHandshakeReply(nowNanos, reply, offset, length);
+                onHandshakeReply(nowNanos, refused);
                 continue;
             }
-            if (!late) {
+            if (!late && framer.isServerFailure(in, offset, length)) {
+                counters.add(server, ServerField.SERVER_ERR, 1);
+                health.recordFailure();
+                reply.onReply(in, offset, length);
+            } else if (!late) {
                 health.recordSuccess();
                 timings.recordReply(reply.commandKind(), nowNanos - sentNanos);
                 reply.onReply(in, offset, length);
@@ -389,14 +396,13 @@ final class BackendConnection implements Backend {
     }
 
     /**
-     * One handshake reply, already skipped in {@code in} (the receiver reads it at {@code offset}, which
-     * stays valid for the call). The last healthy one makes the connection ready; an unhealthy one fails it.
+     * One handshake reply, judged by its receiver and skipped; {@code refused}: its text when it was
+     * unhealthy, else null. The last healthy one makes the connection ready; an unhealthy one fails it.
      */
-    private void onHandshakeReply(long nowNanos, PendingReply reply, int offset, int length) {
-        reply.onReply(in, offset, length);
+    private void onHandshakeReply(long nowNanos, String refused) {
         handshakePending--;
-        if (!handshakeHealthy) {
-            failHandshake(nowNanos, "handshake refused: \"" + in.toString(offset, Math.min(length, 60)).trim() + "\"");
+        if (refused != null) {
+            failHandshake(nowNanos, "handshake refused: \"" + refused + "\"");
         } else if (handshakePending == 0) {
             handshake.release();
             onReady();

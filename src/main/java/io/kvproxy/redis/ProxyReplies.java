@@ -3,6 +3,7 @@ package io.kvproxy.redis;
 import static java.nio.charset.StandardCharsets.US_ASCII;
 
 import io.kvproxy.redis.resp.RedisRequest;
+import io.kvproxy.redis.resp.RespReplyFramer;
 import io.kvproxy.redis.resp.RespWriter;
 import io.kvproxy.spi.BackendFailure;
 import io.kvproxy.spi.Buffer;
@@ -24,16 +25,13 @@ public final class ProxyReplies {
     public static final String TIMED_OUT = "-ERR Connection timed out";
     /** A backend that could not be reached or was out of the ring: twemproxy's strerror(ECONNREFUSED). */
     public static final String REFUSED = "-ERR Connection refused";
+    /** A write whose key is replicated synchronously (sync_str) that the backup did not take. */
+    public static final String BACKUP_FAILED = "-ERR backup write failed";
 
     /** redis-server quotes at most this much of an unknown command's name, and of its arguments together. */
     private static final int QUOTED_BYTES = 128;
     private static final byte[] UNKNOWN = "-ERR unknown command '".getBytes(US_ASCII);
     private static final byte[] WITH_ARGS = "', with args beginning with: ".getBytes(US_ASCII);
-    private static final byte[][] ERROR_PREFIXES_OF_FAILED_SERVERS = {
-        "-LOADING ".getBytes(US_ASCII),
-        "-BUSY ".getBytes(US_ASCII),
-        "-OOM ".getBytes(US_ASCII),
-    };
 
     private ProxyReplies() {
     }
@@ -83,12 +81,7 @@ public final class ProxyReplies {
      * ejection, not an answer about the key.
      */
     public static boolean isServerFailure(Buffer in, int offset, int length) {
-        for (byte[] prefix : ERROR_PREFIXES_OF_FAILED_SERVERS) {
-            if (length >= prefix.length && in.regionEquals(offset, prefix)) {
-                return true;
-            }
-        }
-        return false;
+        return RespReplyFramer.isServerFailureReply(in, offset, length);
     }
 
     /** Copies up to {@code limit} bytes of an argument as redis-server's %.*s would; returns how many. */

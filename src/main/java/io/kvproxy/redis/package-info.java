@@ -4,9 +4,13 @@
  * {@code redis_auth} and {@code redis_db}. It depends on the SPI only.
  *
  * <ul>
- *   <li>{@link io.kvproxy.redis.RedisProvider}: the extension's entry point; until the session is wired
- *       (it needs SPI 4) it validates a section and refuses to build a protocol, and is not yet listed in
- *       {@code META-INF/services}.</li>
+ *   <li>{@link io.kvproxy.redis.RedisProvider}: the extension's entry point, listed in the jar's
+ *       {@code META-INF/services}; {@link io.kvproxy.redis.RedisProtocol}, one per pool: the backend
+ *       connection's handshake, probe and repairs.</li>
+ *   <li>{@link io.kvproxy.redis.RedisSession}: one client: parse, AUTH gate, arity, refusals, routing by
+ *       key, split requests, replication; {@link io.kvproxy.redis.RedisCall}: one request in flight, in
+ *       request order; {@link io.kvproxy.redis.RedisReplica}: the backup's answer to a replica;
+ *       {@link io.kvproxy.redis.VerdictReceiver}: the answer to a handshake step, probe or repair.</li>
  *   <li>{@link io.kvproxy.redis.RedisSettings}: {@code redis_auth} and {@code redis_db}, validated.</li>
  *   <li>{@link io.kvproxy.redis.RedisAuth}: a client's AUTH against {@code redis_auth}, twemproxy's
  *       replies.</li>

@@ -34,6 +34,15 @@ public interface ReplyFramer {
         return true;
     }
 
+    /**
+     * Whether the whole reply just framed ({@code length} bytes at {@code offset}) says the server itself
+     * cannot serve now rather than answering the request (Redis: {@code -LOADING}, {@code -BUSY},
+     * {@code -OOM}): it still goes to its receiver, and counts as a server error for ejection.
+     */
+    default boolean isServerFailure(Buffer in, int offset, int length) {
+        return false;
+    }
+
     /** Forgets any partial state: the connection was reset. */
     void reset();
 }

@@ -236,10 +236,12 @@ class TwemproxyImportTest {
     }
 
     @Test
-    void aRedisPoolIsNotTranslated() throws Exception {
-        PoolTranslation pool = only(pool("redis: true", "redis_db: 1"));
-        assertEquals(Optional.empty(), pool.ini());
-        assertEquals(List.of("nutcracker.yml:3: [alpha] redis: true: kvproxy serves memcached, not redis"), messages(pool));
+    void aRedisPoolBecomesAPoolOfTheRedisExtensionWithItsAuthAndDatabase() throws Exception {
+        PoolTranslation pool = only(pool("auto_eject_hosts: true", "redis: true", "redis_auth: s3cret", "redis_db: 1"));
+        String text = pool.ini().orElseThrow();
+        assertTrue(text.contains("\n[redis]\nextension = redis.jar\n"), text);
+        assertTrue(text.contains("\nredis_auth = s3cret\nredis_db = 1\n"), text);
+        assertEquals(List.of(), messages(pool));
     }
 
     @Test
@@ -349,17 +351,17 @@ class TwemproxyImportTest {
                 + "gamma:\n  listen: 127.0.0.1:22123\n  auto_eject_hosts: true\n  timeout: 400\n  hash: md5\n  servers:\n   - 127.0.0.1:11213:1 g\n";
         List<PoolTranslation> pools = TwemproxyImport.translate(yaml, SOURCE);
         assertEquals(List.of("alpha", "beta", "gamma"), pools.stream().map(PoolTranslation::pool).toList());
-        assertEquals(List.of(true, false, true), pools.stream().map(pool -> pool.ini().isPresent()).toList());
+        assertEquals(List.of(true, true, true), pools.stream().map(pool -> pool.ini().isPresent()).toList());
         String rendered = TwemproxyImport.render(pools, SOURCE);
-        assertTrue(rendered.contains("; twemproxy pool \"beta\" (nutcracker.yml, line 7) "
-                + "cannot be translated:\n;   line 9: redis: true: kvproxy serves memcached, not redis\n"), rendered);
+        assertTrue(rendered.contains("\n[beta]\nlisten = 127.0.0.1:22122\nextension = redis.jar\n"), rendered);
         assertTrue(rendered.contains("; Pool \"gamma\" has recv_timeout = 400: kvproxy has one value for every pool"), rendered);
         ProxyConfig config = load(rendered);
-        assertEquals(List.of("alpha", "gamma"), config.pools().stream().map(PoolSettings::name).toList());
-        assertEquals(List.of("127.0.0.1:22121", "127.0.0.1:22123"), config.pools().stream().map(PoolSettings::listenAddress).toList());
+        assertEquals(List.of("alpha", "beta", "gamma"), config.pools().stream().map(PoolSettings::name).toList());
+        assertEquals(List.of("127.0.0.1:22121", "127.0.0.1:22122", "127.0.0.1:22123"),
+                config.pools().stream().map(PoolSettings::listenAddress).toList());
         assertEquals("fnv1a_64", config.pools().get(0).hash());
-        assertEquals("md5", config.pools().get(1).hash());
-        assertEquals(List.of("g"), config.pools().get(1).hosts().servers().stream().map(ServerSpec::id).toList());
+        assertEquals("md5", config.pools().get(2).hash());
+        assertEquals(List.of("g"), config.pools().get(2).hosts().servers().stream().map(ServerSpec::id).toList());
         // One pool alone is the INI it always was.
         assertEquals(pools.get(0).ini().get(), TwemproxyImport.render(pools.subList(0, 1), SOURCE));
         load(pools.get(0).ini().get());

@@ -36,7 +36,7 @@ class ImportTwemproxyCommandTest {
               listen: 127.0.0.1:22122
               redis: true
               servers:
-               - 127.0.0.1:6379:1
+               - /var/run/redis.sock:1
             """;
 
     @TempDir
@@ -82,9 +82,11 @@ class ImportTwemproxyCommandTest {
         assertEquals(0, imported.exitCode(), imported.err());
         assertTrue(imported.out().contains("\n[alpha]\nlisten = "), imported.out());
         assertTrue(imported.out().contains("; twemproxy pool \"beta\" (nutcracker.yml, line 10) "
-                + "cannot be translated:\n;   line 12: redis: true: kvproxy serves memcached, not redis\n"), imported.out());
+                + "cannot be translated:\n;   line 14: servers: /var/run/redis.sock:1: a unix socket; kvproxy connects to "
+                + "servers over TCP only\n"), imported.out());
         assertTrue(imported.err().contains("kvproxy: pool beta: NOT translated; because:\n  " + yaml
-                + ":12: [beta] redis: true: kvproxy serves memcached, not redis\n"), imported.err());
+                + ":14: [beta] servers: /var/run/redis.sock:1: a unix socket; kvproxy connects to servers over TCP only\n"),
+                imported.err());
     }
 
     @Test

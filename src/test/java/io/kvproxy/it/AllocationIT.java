@@ -25,16 +25,33 @@ class AllocationIT {
     @TempDir
     static Path dir;
     static final List<MemcachedServer> servers = new ArrayList<>();
+    static final List<RedisServer> redisServers = new ArrayList<>();
     static KvproxyProcess proxy;
+    /** The port of the daemon's second pool, a Redis one over two redis-server processes. */
+    static int redisPort;
 
     @BeforeAll
     static void start() throws Exception {
-        proxy = KvproxyProcess.startOverMaster(dir, servers, 2, "thread_count = 1");
+        for (int i = 0; i < 2; i++) {
+            servers.add(MemcachedServer.start());
+            redisServers.add(RedisServer.start(null));
+        }
+        int port = MemcachedServer.freePort();
+        redisPort = MemcachedServer.freePort();
+        proxy = KvproxyProcess.start(dir, port, KvproxyProcess.config(port, dir, "thread_count = 1",
+                "[memcached]\nextension = memcached.jar\nhosts = master\n\n" + KvproxyProcess.cluster("master", servers)
+                        + "\n[redis]\nextension = redis.jar\nlisten = 127.0.0.1:" + redisPort + "\nhosts = redis_master\n\n"
+                        + "[redis_master]\n" + redisServers.get(0).address() + " = \"1:100\"\n"
+                        + redisServers.get(1).address() + " = \"2:100\"\n"));
     }
 
     @AfterAll
     static void stop() throws Exception {
         KvproxyProcess.stopAll(proxy, servers);
+        for (RedisServer server : redisServers) {
+            server.close();
+            assertTrue(!server.isAlive(), "redis-server " + server.address() + " still running");
+        }
     }
 
     private static long allocatedBytes(RawClient c) throws Exception {
@@ -100,6 +117,63 @@ class AllocationIT {
             System.out.printf("AllocationIT: %d bytes allocated by the worker over %d requests (%.2f per request)%n",
                     after - before, REQUESTS, perRequest);
             assertTrue(perRequest < 8, perRequest + " bytes per request");
+        }
+    }
+
+    /**
+     * {@code count} Redis requests, pipelined in batches of 400 over both servers: SET and GET of 100-byte
+     * values, a 10-key MGET and a 2-key MSET (split), an inline PING, and a refused KEYS.
+     */
+    private static void loadRedis(Socket redis, int count) throws Exception {
+        String value = "v".repeat(100);
+        StringBuilder batch = new StringBuilder();
+        for (int i = 0; i < 80; i++) {
+            batch.append(resp("SET", key(i), value)).append(resp("GET", key(i)));
+            String[] mget = new String[11];
+            mget[0] = "MGET";
+            for (int k = 0; k < 10; k++) {
+                mget[k + 1] = key((i + k * 7) % 80);
+            }
+            batch.append(resp(mget)).append(resp("MSET", key(i), value, key((i + 1) % 80), value)).append("PING\r\n");
+        }
+        batch.append(resp("KEYS", "*")).append(resp("ECHO", "end-of-batch"));
+        byte[] bytes = batch.toString().getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+        byte[] end = "$12\r\nend-of-batch\r\n".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+        java.io.InputStream input = redis.getInputStream();
+        for (int done = 0; done < count; done += 402) {
+            redis.getOutputStream().write(bytes);
+            // Read until the ECHO's reply, the batch's last: every reply before it has come.
+            int matched = 0;
+            while (matched < end.length) {
+                int b = input.read();
+                if (b < 0) {
+                    throw new AssertionError("the redis pool closed the connection");
+                }
+                matched = b == end[matched] ? matched + 1 : (b == end[0] ? 1 : 0);
+            }
+        }
+    }
+
+    private static String resp(String... args) {
+        StringBuilder request = new StringBuilder("*").append(args.length).append("\r\n");
+        for (String arg : args) {
+            request.append('$').append(arg.length()).append("\r\n").append(arg).append("\r\n");
+        }
+        return request.toString();
+    }
+
+    @Test
+    void aHundredThousandRedisRequestsAllocateNextToNothing() throws Exception {
+        try (RawClient text = new RawClient(proxy.port()); Socket redis = new Socket("127.0.0.1", redisPort)) {
+            redis.setSoTimeout(5000);
+            loadRedis(redis, 50_000);
+            long before = allocatedBytes(text);
+            loadRedis(redis, REQUESTS);
+            long after = allocatedBytes(text);
+            double perRequest = (double) (after - before) / REQUESTS;
+            System.out.printf("AllocationIT: %d bytes allocated by the worker over %d Redis requests (%.2f per request)%n",
+                    after - before, REQUESTS, perRequest);
+            assertTrue(perRequest < 8, perRequest + " bytes per Redis request");
         }
     }
 }

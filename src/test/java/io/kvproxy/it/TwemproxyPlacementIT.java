@@ -66,6 +66,12 @@ class TwemproxyPlacementIT {
      */
     record Combination(String hash, String distribution, String hashTag, int[] weights, IntFunction<String> keys, int emptyServer) {
 
+        /** kvproxy's ring for it, over {@link #NAMES}. */
+        Ring ring() {
+            return Ring.build(Distribution.byConfigName(distribution).orElseThrow(), HashFunction.byConfigName(hash).orElseThrow(),
+                    hashTag == null ? null : HashTag.parse(hashTag).orElseThrow(), ringNodes(weights));
+        }
+
         @Override
         public String toString() {
             return hash + "/" + distribution + "/weights " + Arrays.toString(weights) + (hashTag == null ? "" : "/hash_tag " + hashTag);
@@ -137,10 +143,7 @@ class TwemproxyPlacementIT {
         int port = MemcachedServer.freePort();
         kvproxy = KvproxyProcess.start(dir, port, KvproxyProcess.config(port, dir, PATIENT, kvproxySections(combination)));
 
-        Ring ring = Ring.build(Distribution.byConfigName(combination.distribution()).orElseThrow(),
-                HashFunction.byConfigName(combination.hash()).orElseThrow(),
-                combination.hashTag() == null ? null : HashTag.parse(combination.hashTag()).orElseThrow(), ringNodes(combination.weights()));
-        assertSamePlacement(combination.keys(), ring, combination.emptyServer());
+        assertSamePlacement(combination.keys(), combination.ring(), combination.emptyServer());
     }
 
     /**
@@ -286,7 +289,7 @@ class TwemproxyPlacementIT {
         return "VALUE " + key + " " + flags + " " + value.length() + "\r\n" + value + "\r\n";
     }
 
-    private static List<RingNode> ringNodes(int[] weights) {
+    static List<RingNode> ringNodes(int[] weights) {
         List<RingNode> nodes = new ArrayList<>();
         for (int s = 0; s < weights.length; s++) {
             nodes.add(new RingNode(NAMES[s], weights[s], s));
@@ -295,19 +298,33 @@ class TwemproxyPlacementIT {
     }
 
     private static String nutcrackerYaml(int port, Combination combination) {
+        return nutcrackerYaml(port, combination, addresses(), false);
+    }
+
+    /** nutcracker's pool for {@code combination} over {@code addresses}, named {@link #NAMES}; a Redis pool if {@code redis}. */
+    static String nutcrackerYaml(int port, Combination combination, List<String> addresses, boolean redis) {
         StringBuilder yaml = new StringBuilder("pool:\n")
                 .append("  listen: 127.0.0.1:").append(port).append('\n')
+                .append(redis ? "  redis: true\n" : "")
                 .append("  hash: ").append(combination.hash()).append('\n')
                 .append("  distribution: ").append(combination.distribution()).append('\n');
         if (combination.hashTag() != null) {
             yaml.append("  hash_tag: \"").append(combination.hashTag()).append("\"\n");
         }
         yaml.append("  preconnect: true\n  servers:\n");
-        for (int s = 0; s < servers.size(); s++) {
-            yaml.append("   - ").append(servers.get(s).address()).append(':').append(combination.weights()[s])
+        for (int s = 0; s < addresses.size(); s++) {
+            yaml.append("   - ").append(addresses.get(s)).append(':').append(combination.weights()[s])
                     .append(' ').append(NAMES[s]).append('\n');
         }
         return yaml.toString();
+    }
+
+    private static List<String> addresses() {
+        List<String> addresses = new ArrayList<>();
+        for (MemcachedServer server : servers) {
+            addresses.add(server.address());
+        }
+        return addresses;
     }
 
     /** No hash, no distribution, no names: twemproxy's defaults; and directives the import has to note. */
@@ -322,15 +339,20 @@ class TwemproxyPlacementIT {
     }
 
     private static String kvproxySections(Combination combination) {
-        StringBuilder ini = new StringBuilder("[memcached]\nextension = memcached.jar\nhosts = pool\n")
+        return kvproxySections(combination, addresses(), "memcached");
+    }
+
+    /** kvproxy's pool for {@code combination} over {@code addresses}, section {@code [protocol]} of {@code protocol.jar}. */
+    static String kvproxySections(Combination combination, List<String> addresses, String protocol) {
+        StringBuilder ini = new StringBuilder("[" + protocol + "]\nextension = " + protocol + ".jar\nhosts = pool\n")
                 .append("hash = ").append(combination.hash()).append('\n')
                 .append("distribution = ").append(combination.distribution()).append('\n');
         if (combination.hashTag() != null) {
             ini.append("hash_tag = \"").append(combination.hashTag()).append("\"\n");
         }
         ini.append("[pool]\n");
-        for (int s = 0; s < servers.size(); s++) {
-            ini.append(servers.get(s).address()).append(" = \"").append(NAMES[s]).append(':').append(combination.weights()[s]).append("\"\n");
+        for (int s = 0; s < addresses.size(); s++) {
+            ini.append(addresses.get(s)).append(" = \"").append(NAMES[s]).append(':').append(combination.weights()[s]).append("\"\n");
         }
         return ini.toString();
     }

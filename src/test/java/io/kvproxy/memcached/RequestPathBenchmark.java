@@ -7,16 +7,13 @@ import io.kvproxy.route.RingNode;
 import io.kvproxy.spi.Backend;
 import io.kvproxy.spi.Buffer;
 import io.kvproxy.spi.BufferPool;
-import io.kvproxy.spi.ClientChannel;
+import io.kvproxy.spi.ScriptedChannel;
 import io.kvproxy.spi.ClientSession;
 import io.kvproxy.spi.ClusterRole;
-import io.kvproxy.spi.Counter;
 import io.kvproxy.spi.ExtensionSettings;
 import io.kvproxy.spi.MalformedReplyException;
 import io.kvproxy.spi.PendingReply;
 import io.kvproxy.spi.Protocol;
-import io.kvproxy.spi.ProtocolCounter;
-import io.kvproxy.spi.ProxyView;
 import io.kvproxy.spi.ReplyFramer;
 import io.kvproxy.spi.Replicator;
 import io.kvproxy.spi.Route;
@@ -68,8 +65,9 @@ public class RequestPathBenchmark {
             backends[i] = new InProcessBackend(protocol.newReplyFramer(MemcachedProtocol.TEXT_BACKEND));
         }
         clientIn = new Buffer(64 * 1024, 64 * 1024);
-        clientOut = new Buffer(64 * 1024, 64 * 1024);
-        session = protocol.openSession(new Channel(clientOut, new TwoServerRoute(ring, backends), new BufferPool(2 * 1024 * 1024)));
+        ScriptedChannel channel = new ScriptedChannel(new TwoServerRoute(ring, backends), NO_BACKUP, new BufferPool(2 * 1024 * 1024));
+        clientOut = channel.out;
+        session = protocol.openSession(channel);
 
         String value = "v".repeat(VALUE_BYTES);
         StringBuilder ten = new StringBuilder("get");
@@ -248,54 +246,4 @@ public class RequestPathBenchmark {
             throw new IllegalStateException("no backup cluster in the benchmark");
         }
     };
-
-    /** A client connection without its socket: replies accumulate in {@code out}. */
-    private record Channel(Buffer out, Route route, BufferPool bufferPool) implements ClientChannel {
-
-        @Override
-        public Buffer output() {
-            return out;
-        }
-
-        @Override
-        public void outputReady() {
-        }
-
-        @Override
-        public void resumeInput() {
-        }
-
-        @Override
-        public void closeAfterFlush(String reason) {
-            throw new IllegalStateException("the benchmark's client was closed: " + reason);
-        }
-
-        @Override
-        public ProxyView proxy() {
-            throw new UnsupportedOperationException("no proxy commands in the benchmark");
-        }
-
-        @Override
-        public Replicator replicator() {
-            return NO_BACKUP;
-        }
-
-        @Override
-        public void count(Counter counter, long amount) {
-        }
-
-        @Override
-        public long counter(Counter counter) {
-            return 0;
-        }
-
-        @Override
-        public void count(ProtocolCounter counter, long amount) {
-        }
-
-        @Override
-        public int maxPacketBytes() {
-            return 1024 * 1024;
-        }
-    }
 }

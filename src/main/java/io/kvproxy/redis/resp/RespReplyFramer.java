@@ -32,6 +32,11 @@ public final class RespReplyFramer implements ReplyFramer {
     static final int ONE_VALUE = 1;
 
     static final int MAX_LINE = 64 * 1024;
+    private static final byte[][] ERROR_PREFIXES_OF_FAILED_SERVERS = {
+        "-LOADING ".getBytes(java.nio.charset.StandardCharsets.US_ASCII),
+        "-BUSY ".getBytes(java.nio.charset.StandardCharsets.US_ASCII),
+        "-OOM ".getBytes(java.nio.charset.StandardCharsets.US_ASCII),
+    };
     static final long MAX_BULK_LENGTH = 512L * 1024 * 1024;
     static final long MAX_ARRAY_LENGTH = Integer.MAX_VALUE;
 
@@ -77,6 +82,25 @@ public final class RespReplyFramer implements ReplyFramer {
     @Override
     public boolean endsReply() {
         return endsReply;
+    }
+
+    /**
+     * {@code -LOADING} (it is loading its data set), {@code -BUSY} (a script keeps it busy), {@code -OOM}
+     * (out of memory): the server cannot serve now, whatever the request was.
+     */
+    @Override
+    public boolean isServerFailure(Buffer in, int offset, int length) {
+        return isServerFailureReply(in, offset, length);
+    }
+
+    /** {@link #isServerFailure}, which needs no state of a connection. */
+    public static boolean isServerFailureReply(Buffer in, int offset, int length) {
+        for (byte[] prefix : ERROR_PREFIXES_OF_FAILED_SERVERS) {
+            if (length >= prefix.length && in.regionEquals(offset, prefix)) {
+                return true;
+            }
+        }
+        return false;
     }
 
     @Override

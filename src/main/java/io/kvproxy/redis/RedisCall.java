@@ -1,0 +1,337 @@
+package io.kvproxy.redis;
+
+import io.kvproxy.redis.command.RedisCommand;
+import io.kvproxy.redis.command.SplitReplyMerge;
+import io.kvproxy.redis.resp.RedisRequest;
+import io.kvproxy.redis.resp.RespReplyReceiver;
+import io.kvproxy.redis.resp.RespWriter;
+import io.kvproxy.spi.BackendFailure;
+import io.kvproxy.spi.Buffer;
+import io.kvproxy.spi.BufferPool;
+import io.kvproxy.spi.CommandKind;
+import io.kvproxy.spi.Counter;
+import io.kvproxy.spi.ReplyQueue;
+import io.kvproxy.spi.RequestParts;
+import java.util.Arrays;
+
+/**
+ * One client request in flight, in its session's {@link ReplyQueue} until its reply is written. Pooled by
+ * the session, reused request after request. Kinds:
+ * <ul>
+ *   <li>LOCAL: answered by the proxy; the reply is in {@link #stored} from the start.</li>
+ *   <li>FORWARD: one backend request whose reply is the client's, passed through as it comes: straight
+ *       to the client's output while this request is at the head of the queue, else kept in
+ *       {@link #stored} until its turn.</li>
+ *   <li>SPLIT: one backend request per server of its keys ({@link #parts}), merged by {@link #merge}.</li>
+ * </ul>
+ * A write records its replicas at dispatch ({@link #addReplica}), while the client's bytes are there; they
+ * are sent once the master has answered: as recorded when it accepted, as a DEL of each key when the
+ * outcome is unknown (a server failed), not at all when it refused. A synchronous one ({@code sync_str})
+ * holds the client's reply until the backup answers.
+ *
+ * <p>Owner: the client connection's worker. Buffers: {@link #stored}, the merge's and the replicas' are
+ * pooled and hold memory only while a request uses them.
+ */
+final class RedisCall implements RespReplyReceiver, ReplyQueue.Entry {
+
+    enum Kind { LOCAL, FORWARD, SPLIT }
+
+    private static final int FIRST_CHUNK_BYTES = 256;
+    private static final int MAX_BYTES = Integer.MAX_VALUE - 64;
+    private static final byte[] CRLF = {'\r', '\n'};
+
+    private final RedisSession session;
+    private final BufferPool pool;
+    final Buffer stored;
+    private final RequestParts<Part> parts = new RequestParts<>(Part::new);
+    private SplitReplyMerge merge;
+    private Buffer mergeValues;
+    private Kind kind;
+    private CommandKind commandKind;
+    private boolean done;
+    /** Answers still due: the master's (one for a FORWARD, one for all the parts of a SPLIT) and sync replicas'. */
+    private int pending;
+    /** Reply bytes already went straight to the client: a failure now cannot be answered cleanly. */
+    private boolean streamed;
+    private boolean firstFrameSeen;
+    /** The master answered with an error: it refused the write, and nothing is replicated. */
+    private boolean masterRefused;
+
+    /** The recorded replicas: whole RESP requests in {@link #replica}, and where each one's key lies. */
+    private Buffer replica;
+    private int replicaCount;
+    private int[] replicaStart = new int[4];
+    private int[] replicaEnd = new int[4];
+    private int[] replicaKey = new int[4];
+    private int[] replicaKeyLength = new int[4];
+    private boolean[] replicaSync = new boolean[4];
+    /** Replicate a DEL of the key whatever the master answered (SPOP, EVAL: the backup would not do the same). */
+    private boolean replicateAsDelete;
+    private boolean anySync;
+
+    RedisCall(RedisSession session, BufferPool pool) {
+        this.session = session;
+        this.pool = pool;
+        this.stored = new Buffer(pool, FIRST_CHUNK_BYTES, MAX_BYTES);
+    }
+
+    void reset(Kind kind, CommandKind commandKind) {
+        this.kind = kind;
+        this.commandKind = commandKind;
+        done = kind == Kind.LOCAL;
+        pending = kind == Kind.LOCAL ? 0 : 1;
+        streamed = false;
+        firstFrameSeen = false;
+        masterRefused = false;
+        replicaCount = 0;
+        replicateAsDelete = false;
+        anySync = false;
+        stored.clear();
+        parts.clear();
+        if (replica != null) {
+            replica.clear();
+        }
+    }
+
+    /** A proxy-made reply line (with its {@code +} or {@code -}). */
+    void line(String text) {
+        RespWriter.writeLine(stored, text);
+    }
+
+    RequestParts<Part> parts() {
+        return parts;
+    }
+
+    /** The merge of a split request, begun for {@code command}. */
+    SplitReplyMerge beginMerge(RedisCommand command) {
+        if (merge == null) {
+            mergeValues = new Buffer(pool, FIRST_CHUNK_BYTES, MAX_BYTES);
+            merge = new SplitReplyMerge(mergeValues);
+        }
+        merge.begin(command.merge());
+        return merge;
+    }
+
+    /**
+     * Records a replica of this write: arguments {@code [from, to)} of {@code request}, under {@code name}
+     * (null: the client's own command name), whose key is argument {@code keyArg}.
+     */
+    void addReplica(Buffer in, RedisRequest request, byte[] name, int from, int to, int keyArg, boolean sync) {
+        if (replica == null) {
+            replica = new Buffer(pool, FIRST_CHUNK_BYTES, MAX_BYTES);
+        }
+        int n = replicaCount;
+        if (n == replicaStart.length) {
+            replicaStart = Arrays.copyOf(replicaStart, n * 2);
+            replicaEnd = Arrays.copyOf(replicaEnd, n * 2);
+            replicaKey = Arrays.copyOf(replicaKey, n * 2);
+            replicaKeyLength = Arrays.copyOf(replicaKeyLength, n * 2);
+            replicaSync = Arrays.copyOf(replicaSync, n * 2);
+        }
+        replicaStart[n] = replica.writeIndex();
+        RespWriter.writeArrayHeader(replica, 1 + to - from);
+        if (name != null) {
+            RespWriter.writeBulk(replica, name);
+        } else {
+            RespWriter.writeArgument(replica, in, request, 0);
+        }
+        for (int arg = from; arg < to; arg++) {
+            RespWriter.writeArgument(replica, in, request, arg);
+            if (arg == keyArg) {
+                replicaKeyLength[n] = request.argLength(arg);
+                replicaKey[n] = replica.writeIndex() - CRLF.length - request.argLength(arg);
+            }
+        }
+        replicaEnd[n] = replica.writeIndex();
+        replicaSync[n] = sync;
+        anySync |= sync;
+        replicaCount++;
+    }
+
+    /** The key's replica is a DEL whatever the master answers: the backup would not compute what the master did. */
+    void replicateAsDelete() {
+        replicateAsDelete = true;
+    }
+
+    @Override
+    public CommandKind commandKind() {
+        return commandKind;
+    }
+
+    // A FORWARD's reply. Answers are taken even after the client has gone: its write is still replicated.
+    @Override
+    public void onReplyPart(Buffer buffer, int offset, int length) {
+        firstFrame(buffer, offset);
+        deliver(buffer, offset, length);
+    }
+
+    @Override
+    public void onReply(Buffer buffer, int offset, int length) {
+        firstFrame(buffer, offset);
+        deliver(buffer, offset, length);
+        replicate(masterRefused ? Outcome.REFUSED : Outcome.ACCEPTED);
+        answered();
+    }
+
+    @Override
+    public boolean acceptsPart() {
+        return !streamed || session.outputHasRoom();
+    }
+
+    @Override
+    public void onFailure(BackendFailure failure) {
+        session.count(Counter.BACKEND_ERRORS, 1);
+        if (streamed) {
+            // Part of the reply is with the client already: the rest cannot follow, nor can an error.
+            session.closeWhenDrained("server failed in the middle of a reply");
+        }
+        stored.clear();
+        line(ProxyReplies.failure(failure));
+        replicate(Outcome.UNKNOWN);
+        answered();
+    }
+
+    private void firstFrame(Buffer buffer, int offset) {
+        if (!firstFrameSeen) {
+            firstFrameSeen = true;
+            masterRefused = buffer.get(offset) == '-';
+        }
+    }
+
+    private void deliver(Buffer buffer, int offset, int length) {
+        if (session.isClosed()) {
+            return;
+        }
+        if (!anySync && stored.isEmpty() && session.isHead(this)) {
+            session.output().put(buffer, offset, length);
+            session.outputReady();
+            streamed = true;
+        } else {
+            stored.put(buffer, offset, length);
+        }
+    }
+
+    /** What became of the master's side of a write. */
+    private enum Outcome { ACCEPTED, REFUSED, UNKNOWN }
+
+    private void replicate(Outcome outcome) {
+        if (replicaCount == 0 || outcome == Outcome.REFUSED) {
+            return;
+        }
+        boolean asDelete = replicateAsDelete || outcome == Outcome.UNKNOWN;
+        for (int n = 0; n < replicaCount; n++) {
+            boolean sync = replicaSync[n];
+            if (sync) {
+                pending++;
+            }
+            boolean sent = session.replicate(replica, replicaStart[n], replicaEnd[n] - replicaStart[n],
+                    replicaKey[n], replicaKeyLength[n], asDelete, sync ? this : null);
+            if (!sent && sync) {
+                onBackupAnswered(false);
+            }
+        }
+    }
+
+    /** The backup answered a synchronous replica of this write ({@code applied}: it took it). */
+    void onBackupAnswered(boolean applied) {
+        if (!applied && !masterRefused) {
+            session.count(Counter.SYNC_FAILED, 1);
+            stored.clear();
+            line(ProxyReplies.BACKUP_FAILED);
+            masterRefused = true;
+        }
+        answered();
+    }
+
+    /** One part of a SPLIT answered; the last one completes the merge. */
+    private void onPartAnswered() {
+        if (parts.answered()) {
+            Outcome outcome = parts.failedCount() == 0 ? Outcome.ACCEPTED : Outcome.UNKNOWN;
+            replicate(outcome);
+            answered();
+        }
+    }
+
+    private void answered() {
+        if (--pending == 0) {
+            done = true;
+            session.onCallDone();
+        }
+    }
+
+    @Override
+    public boolean isDone() {
+        return done;
+    }
+
+    @Override
+    public void emit(Buffer out) {
+        if (kind == Kind.SPLIT && stored.isEmpty()) {
+            merge.writeReply(out);
+            return;
+        }
+        out.put(stored, stored.readIndex(), stored.readable());
+    }
+
+    @Override
+    public void recycle() {
+        stored.clear();
+        stored.shrink();
+        if (mergeValues != null) {
+            mergeValues.release();
+        }
+        if (replica != null) {
+            replica.clear();
+            replica.shrink();
+        }
+    }
+
+    /** One server's share of a SPLIT request: its reply's frames go to the merge as they come. */
+    final class Part extends RequestParts.Part implements RespReplyReceiver {
+
+        private boolean firstFrameSeen;
+
+        void begin() {
+            firstFrameSeen = false;
+        }
+
+        @Override
+        public boolean framesValues() {
+            return true;
+        }
+
+        @Override
+        public CommandKind commandKind() {
+            return commandKind;
+        }
+
+        @Override
+        public void onReplyPart(Buffer buffer, int offset, int length) {
+            frame(buffer, offset, length, false);
+        }
+
+        @Override
+        public void onReply(Buffer buffer, int offset, int length) {
+            frame(buffer, offset, length, true);
+            onPartAnswered();
+        }
+
+        private void frame(Buffer buffer, int offset, int length, boolean last) {
+            if (!firstFrameSeen) {
+                firstFrameSeen = true;
+                if (buffer.get(offset) == '-') {
+                    markFailed(null);
+                }
+            }
+            merge.onPartFrame(index(), buffer, offset, length, last);
+        }
+
+        @Override
+        public void onFailure(BackendFailure failure) {
+            session.count(Counter.BACKEND_ERRORS, 1);
+            markFailed(failure);
+            merge.onPartFailure(index(), ProxyReplies.failure(failure));
+            onPartAnswered();
+        }
+    }
+}

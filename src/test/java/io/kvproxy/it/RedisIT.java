@@ -1,0 +1,396 @@
+package io.kvproxy.it;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+import redis.clients.jedis.Jedis;
+import redis.clients.jedis.Pipeline;
+import redis.clients.jedis.Response;
+import redis.clients.jedis.exceptions.JedisDataException;
+
+/**
+ * The Redis extension end to end: real redis-server processes on free loopback ports, the real daemon
+ * with a pool of {@code extension = redis.jar}, and real clients (Jedis, redis-cli, raw RESP): every data
+ * type, split MGET/MSET/DEL over three servers, pipelining, hosts_read, AUTH to the proxy and from it, redis_db,
+ * refused commands, a server killed and its keys served by the others, replication to hosts_backup.
+ */
+@Timeout(120)
+class RedisIT {
+
+    @TempDir
+    Path dir;
+    final List<RedisServer> servers = new ArrayList<>();
+    KvproxyProcess proxy;
+
+    @AfterEach
+    void stop() throws Exception {
+        if (proxy != null) {
+            proxy.stop();
+        }
+        for (RedisServer server : servers) {
+            server.close();
+            assertFalse(server.isAlive(), "redis-server " + server.address() + " still running");
+        }
+    }
+
+    private List<RedisServer> startServers(int count, String password) throws Exception {
+        List<RedisServer> started = new ArrayList<>();
+        for (int i = 0; i < count; i++) {
+            RedisServer server = RedisServer.start(password);
+            servers.add(server);
+            started.add(server);
+        }
+        return started;
+    }
+
+    private static String cluster(String name, List<RedisServer> members) {
+        StringBuilder section = new StringBuilder("[" + name + "]\n");
+        for (int i = 0; i < members.size(); i++) {
+            section.append(members.get(i).address()).append(" = \"").append(i + 1).append(":100\"\n");
+        }
+        return section.toString();
+    }
+
+    /** The daemon over the {@code master} cluster of {@code clusters} as {@code hosts}, {@code poolExtra} lines in the pool. */
+    private void startProxy(String kvproxyExtra, String poolExtra, String clusters) throws Exception {
+        int port = MemcachedServer.freePort();
+        proxy = KvproxyProcess.start(dir, port, KvproxyProcess.config(port, dir, kvproxyExtra,
+                "[redis]\nextension = redis.jar\nhosts = master\n" + poolExtra + "\n" + clusters));
+    }
+
+    private Jedis client() {
+        return new Jedis("127.0.0.1", proxy.port(), 5000);
+    }
+
+    private static Jedis direct(RedisServer server) {
+        return new Jedis("127.0.0.1", server.port(), 5000);
+    }
+
+    @Test
+    void everyDataTypeThroughTheProxy() throws Exception {
+        List<RedisServer> masters = startServers(3, null);
+        startProxy("", "", cluster("master", masters));
+        try (Jedis jedis = client()) {
+            assertEquals("PONG", jedis.ping());
+            assertEquals("hello", jedis.echo("hello"));
+            assertEquals("OK", jedis.set("string", "value"));
+            assertEquals("value", jedis.get("string"));
+            assertEquals(10, jedis.append("string", "-more"));
+            assertEquals("value-more", jedis.get("string"));
+            assertNull(jedis.get("missing"));
+            assertEquals(1, jedis.incr("counter"));
+            assertEquals(11, jedis.incrBy("counter", 10));
+            assertEquals(10, jedis.decr("counter"));
+            assertEquals(1, jedis.hset("hash", "field", "1"));
+            assertEquals(1, jedis.hset("hash", "other", "2"));
+            assertEquals(Map.of("field", "1", "other", "2"), jedis.hgetAll("hash"));
+            assertEquals(3, jedis.hincrBy("hash", "field", 2));
+            assertEquals(3, jedis.rpush("list", "a", "b", "c"));
+            assertEquals(List.of("a", "b", "c"), jedis.lrange("list", 0, -1));
+            assertEquals("a", jedis.lpop("list"));
+            assertEquals(2, jedis.sadd("set", "x", "y", "x"));
+            assertEquals(Set.of("x", "y"), jedis.smembers("set"));
+            assertTrue(jedis.sismember("set", "y"));
+            assertEquals(1, jedis.zadd("zset", 2.0, "two"));
+            assertEquals(1, jedis.zadd("zset", 1.0, "one"));
+            assertEquals(List.of("one", "two"), jedis.zrange("zset", 0, -1));
+            assertEquals(2.0, jedis.zscore("zset", "two"));
+            assertEquals("OK", jedis.setex("expiring", 100, "soon"));
+            long ttl = jedis.ttl("expiring");
+            assertTrue(ttl > 90 && ttl <= 100, "ttl " + ttl);
+            assertEquals(1, jedis.pexpire("string", 50));
+            assertTrue(Await.until(Duration.ofSeconds(5), () -> jedis.get("string") == null), "the key never expired");
+            assertEquals("hash", jedis.type("hash"));
+        }
+    }
+
+    @Test
+    void multiKeyCommandsAreSplitOverThreeServersAndMerged() throws Exception {
+        List<RedisServer> masters = startServers(3, null);
+        startProxy("", "", cluster("master", masters));
+        int keys = 30;
+        String[] pairs = new String[keys * 2];
+        String[] names = new String[keys];
+        for (int i = 0; i < keys; i++) {
+            names[i] = "key:" + i;
+            pairs[2 * i] = names[i];
+            pairs[2 * i + 1] = "value:" + i;
+        }
+        try (Jedis jedis = client()) {
+            assertEquals("OK", jedis.mset(pairs));
+            String[] asked = new String[keys + 1];
+            System.arraycopy(names, 0, asked, 0, keys);
+            asked[keys] = "absent";
+            List<String> values = jedis.mget(asked);
+            for (int i = 0; i < keys; i++) {
+                assertEquals("value:" + i, values.get(i));
+            }
+            assertNull(values.get(keys));
+            assertEquals(keys, jedis.exists(names));
+            // Every key lives on exactly one server, and all three servers hold some.
+            int total = 0;
+            for (RedisServer server : masters) {
+                try (Jedis one = direct(server)) {
+                    long held = one.dbSize();
+                    assertTrue(held > 0, server.address() + " holds none of the " + keys + " keys");
+                    total += held;
+                }
+            }
+            assertEquals(keys, total);
+            assertEquals(keys / 2, jedis.del(java.util.Arrays.copyOf(names, keys / 2)));
+            assertEquals(keys - keys / 2, jedis.unlink(java.util.Arrays.copyOfRange(names, keys / 2, keys)));
+            assertEquals(0, jedis.exists(names));
+        }
+    }
+
+    @Test
+    void pipelinedRepliesComeInRequestOrder() throws Exception {
+        List<RedisServer> masters = startServers(3, null);
+        startProxy("", "", cluster("master", masters));
+        try (Jedis jedis = client()) {
+            Pipeline pipeline = jedis.pipelined();
+            List<Response<String>> gets = new ArrayList<>();
+            List<Response<List<String>>> mgets = new ArrayList<>();
+            for (int i = 0; i < 500; i++) {
+                pipeline.set("p" + i, "v" + i);
+                gets.add(pipeline.get("p" + i));
+                mgets.add(pipeline.mget("p" + i, "p" + (i / 2), "nothing"));
+            }
+            pipeline.sync();
+            for (int i = 0; i < 500; i++) {
+                assertEquals("v" + i, gets.get(i).get());
+                assertEquals(java.util.Arrays.asList("v" + i, "v" + (i / 2), null), mgets.get(i).get());
+            }
+        }
+    }
+
+    @Test
+    void refusedAndUnknownCommandsGetAnErrorAndTheConnectionStaysOpen() throws Exception {
+        List<RedisServer> masters = startServers(2, null);
+        startProxy("", "", cluster("master", masters));
+        try (Socket socket = new Socket()) {
+            socket.connect(new InetSocketAddress("127.0.0.1", proxy.port()), 2000);
+            socket.setSoTimeout(5000);
+            String replies = exchange(socket, "KEYS *\r\nSELECT 1\r\nMULTI\r\nNOSUCH a\r\nGET\r\nPING\r\n", 6);
+            assertEquals("-ERR unsupported command 'keys': it would see the keys of one server only\r\n"
+                    + "-ERR unsupported command 'select': the pool's database is chosen by redis_db\r\n"
+                    + "-ERR unsupported command 'multi': a transaction cannot span the servers of a pool\r\n"
+                    + "-ERR unknown command 'NOSUCH', with args beginning with: 'a' \r\n"
+                    + "-ERR wrong number of arguments for 'get' command\r\n"
+                    + "+PONG\r\n", replies);
+        }
+    }
+
+    @Test
+    void redisCliThroughTheProxy() throws Exception {
+        List<RedisServer> masters = startServers(2, null);
+        startProxy("", "", cluster("master", masters));
+        String cli = MemcachedServer.find("redis-cli");
+        assertEquals("OK", run(cli, "-p", Integer.toString(proxy.port()), "set", "cli", "works"));
+        assertEquals("works", run(cli, "-p", Integer.toString(proxy.port()), "get", "cli"));
+        assertEquals("1", run(cli, "-p", Integer.toString(proxy.port()), "del", "cli"));
+    }
+
+    @Test
+    void clientsAuthenticateToTheProxyAndTheProxyToPasswordProtectedServers() throws Exception {
+        List<RedisServer> masters = startServers(2, "s3cret");
+        startProxy("", "redis_auth = s3cret\n", cluster("master", masters));
+        try (Jedis jedis = client()) {
+            JedisDataException refused = assertThrows(JedisDataException.class, () -> jedis.get("k"));
+            assertEquals("NOAUTH Authentication required", refused.getMessage());
+            JedisDataException wrong = assertThrows(JedisDataException.class, () -> jedis.auth("wrong"));
+            assertEquals("ERR invalid password", wrong.getMessage());
+            assertEquals("OK", jedis.auth("s3cret"));
+            assertEquals("OK", jedis.set("k", "v"));
+            assertEquals("v", jedis.get("k"));
+            assertEquals("OK", jedis.mset("a", "1", "b", "2", "c", "3"));
+            assertEquals(List.of("1", "2", "3"), jedis.mget("a", "b", "c"));
+        }
+    }
+
+    @Test
+    void readsGoToHostsReadAndWritesToHosts() throws Exception {
+        RedisServer master = startServers(1, null).get(0);
+        RedisServer reader = startServers(1, null).get(0);
+        try (Jedis direct = direct(reader)) {
+            assertEquals("OK", direct.set("shared", "from the read cluster"));
+        }
+        startProxy("", "hosts_read = reader\n", cluster("master", List.of(master)) + cluster("reader", List.of(reader)));
+        try (Jedis jedis = client()) {
+            assertEquals("from the read cluster", jedis.get("shared"));
+            assertEquals(List.of("from the read cluster"), jedis.mget("shared"));
+            assertEquals("OK", jedis.set("written", "to the master"));
+        }
+        try (Jedis toMaster = direct(master); Jedis toReader = direct(reader)) {
+            assertEquals("to the master", toMaster.get("written"));
+            assertNull(toReader.get("written"));
+        }
+    }
+
+    /** The probe of an ejected password-protected server authenticates first, so the server can rejoin. */
+    @Test
+    void anEjectedPasswordProtectedServerRejoinsThroughAnAuthenticatedProbe() throws Exception {
+        List<RedisServer> masters = startServers(2, "s3cret");
+        startProxy("recv_timeout = 300\nfailover_threshold = 2\nfailover_interval = 1", "redis_auth = s3cret\n",
+                cluster("master", masters));
+        int port = masters.get(1).port();
+        masters.get(1).close();
+        try (Jedis jedis = client()) {
+            assertEquals("OK", jedis.auth("s3cret"));
+            assertTrue(Await.until(Duration.ofSeconds(15), () -> proxy.log().contains("ejected")), proxy.log());
+            servers.add(RedisServer.startOn(port, "s3cret"));
+            assertTrue(Await.until(Duration.ofSeconds(15), () -> proxy.log().contains("rejoined")),
+                    "the restarted server never rejoined:\n" + proxy.log());
+            for (int i = 0; i < 30; i++) {
+                assertEquals("OK", jedis.set("j" + i, "v"));
+            }
+        }
+        try (Jedis back = direct(servers.get(servers.size() - 1))) {
+            assertEquals("OK", back.auth("s3cret"));
+            assertTrue(back.dbSize() > 0, "the server that rejoined holds none of the keys");
+        }
+    }
+
+    @Test
+    void redisDbIsSelectedOnEveryBackendConnection() throws Exception {
+        List<RedisServer> masters = startServers(1, null);
+        startProxy("", "redis_db = 3\n", cluster("master", masters));
+        try (Jedis jedis = client()) {
+            assertEquals("OK", jedis.set("in-db-3", "yes"));
+        }
+        try (Jedis one = direct(masters.get(0))) {
+            assertNull(one.get("in-db-3"));
+            one.select(3);
+            assertEquals("yes", one.get("in-db-3"));
+        }
+    }
+
+    @Test
+    void aKilledServerIsEjectedAndItsKeysServedByTheOthers() throws Exception {
+        List<RedisServer> masters = startServers(3, null);
+        startProxy("recv_timeout = 300\nfailover_threshold = 2\nfailover_interval = 1", "", cluster("master", masters));
+        try (Jedis jedis = client()) {
+            for (int i = 0; i < 30; i++) {
+                assertEquals("OK", jedis.set("e" + i, "v"));
+            }
+            masters.get(1).close();
+            // Until it is out of the ring, its keys get an error; then every key is writable again.
+            assertTrue(Await.until(Duration.ofSeconds(15), () -> {
+                try {
+                    for (int i = 0; i < 30; i++) {
+                        jedis.set("e" + i, "again");
+                    }
+                    return true;
+                } catch (JedisDataException e) {
+                    return false;
+                }
+            }), "the killed server's keys were never served by the others:\n" + proxy.log());
+            for (int i = 0; i < 30; i++) {
+                assertEquals("again", jedis.get("e" + i));
+            }
+            assertTrue(proxy.log().contains("ejected"), proxy.log());
+        }
+    }
+
+    /**
+     * A server kept busy by a script answers every request {@code -BUSY}: that is no answer about the key
+     * but a failing server, so it is ejected after failover_threshold such replies and its keys are served
+     * by the other server, as a dead one's would be.
+     */
+    @Test
+    void aServerAnsweringBusyIsEjectedLikeADeadOne() throws Exception {
+        RedisServer busy = RedisServer.start(null, "--busy-reply-threshold", "50");
+        servers.add(busy);
+        List<RedisServer> masters = List.of(busy, startServers(1, null).get(0));
+        startProxy("recv_timeout = 2000\nfailover_threshold = 2\nfailover_interval = 1", "", cluster("master", masters));
+        try (Socket script = new Socket("127.0.0.1", busy.port()); Jedis jedis = client()) {
+            script.getOutputStream().write("EVAL \"while true do end\" 0\r\n".getBytes(StandardCharsets.US_ASCII));
+            script.getOutputStream().flush();
+            List<String> busyReplies = new ArrayList<>();
+            assertTrue(Await.until(Duration.ofSeconds(15), () -> {
+                try {
+                    for (int i = 0; i < 30; i++) {
+                        jedis.set("b" + i, "v");
+                    }
+                    return true;
+                } catch (JedisDataException e) {
+                    busyReplies.add(e.getMessage());
+                    return false;
+                }
+            }), "the busy server's keys were never served by the other:\n" + proxy.log());
+            assertTrue(busyReplies.stream().anyMatch(reply -> reply.startsWith("BUSY ")), busyReplies.toString());
+            assertTrue(proxy.log().contains("ejected"), proxy.log());
+            try (Jedis direct = direct(busy)) {
+                assertEquals("OK", direct.scriptKill());
+            }
+        }
+    }
+
+    @Test
+    void writesAreReplicatedToTheBackup() throws Exception {
+        List<RedisServer> masters = startServers(2, null);
+        List<RedisServer> backup = startServers(1, null);
+        startProxy("", "hosts_backup = backup\nsync_str = sync:\n", cluster("master", masters) + cluster("backup", backup));
+        try (Jedis jedis = client()) {
+            assertEquals("OK", jedis.set("async:key", "1"));
+            assertEquals("OK", jedis.set("sync:key", "2"));
+            assertEquals("OK", jedis.mset("m1", "a", "m2", "b", "m3", "c"));
+            assertEquals(3, jedis.rpush("list", "x", "y", "z"));
+            assertEquals(1, jedis.del("m3"));
+        }
+        try (Jedis copy = direct(backup.get(0))) {
+            // The synchronous write was on the backup before the client had its +OK.
+            assertEquals("2", copy.get("sync:key"));
+            assertTrue(Await.until(Duration.ofSeconds(5), () -> "1".equals(copy.get("async:key"))
+                    && "a".equals(copy.get("m1")) && "b".equals(copy.get("m2")) && copy.get("m3") == null
+                    && copy.llen("list") == 3), "the backup never got the writes");
+            assertEquals(List.of("x", "y", "z"), copy.lrange("list", 0, -1));
+        }
+    }
+
+    /** Sends {@code requests} on {@code socket} and reads {@code lines} reply lines. */
+    private static String exchange(Socket socket, String requests, int lines) throws Exception {
+        OutputStream output = socket.getOutputStream();
+        output.write(requests.getBytes(StandardCharsets.US_ASCII));
+        output.flush();
+        InputStream input = socket.getInputStream();
+        StringBuilder read = new StringBuilder();
+        int seen = 0;
+        while (seen < lines) {
+            int b = input.read();
+            if (b < 0) {
+                throw new IllegalStateException("connection closed after " + read);
+            }
+            read.append((char) b);
+            if (b == '\n') {
+                seen++;
+            }
+        }
+        return read.toString();
+    }
+
+    private static String run(String... command) throws Exception {
+        Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
+        String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
+        assertEquals(0, process.waitFor(), String.join(" ", command) + ": " + output);
+        return output;
+    }
+}

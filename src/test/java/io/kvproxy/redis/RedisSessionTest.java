@@ -1,0 +1,255 @@
+package io.kvproxy.redis;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.kvproxy.redis.resp.RespReplyFramer;
+import io.kvproxy.spi.Backend;
+import io.kvproxy.spi.Buffer;
+import io.kvproxy.spi.BufferPool;
+import io.kvproxy.spi.ClusterRole;
+import io.kvproxy.spi.Counter;
+import io.kvproxy.spi.PendingReply;
+import io.kvproxy.spi.Replicator;
+import io.kvproxy.spi.Route;
+import io.kvproxy.spi.ScriptedBackend;
+import io.kvproxy.spi.ScriptedChannel;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The session on scripted backends: what it sends where, and what the client sees, in which order.
+ * Keys starting with a..m live on server 0, the rest on server 1; the backup is one more backend.
+ */
+class RedisSessionTest {
+
+    final ScriptedBackend[] masters = {new ScriptedBackend(), new ScriptedBackend()};
+    final ScriptedBackend backup = new ScriptedBackend();
+    final List<String> replicaOutcomes = new ArrayList<>();
+    boolean replicating;
+    final ScriptedChannel channel = newChannel();
+
+    private ScriptedChannel newChannel() {
+        return new ScriptedChannel(new Routing(), new Replication(), new BufferPool(1 << 20));
+    }
+
+    private RedisSession session(String password) {
+        return new RedisSession(channel, new RedisAuth(password == null ? null : password.getBytes(StandardCharsets.US_ASCII)));
+    }
+
+    private static Buffer bytes(String text) {
+        Buffer buffer = new Buffer(64, 1 << 20);
+        buffer.put(text.getBytes(StandardCharsets.ISO_8859_1));
+        return buffer;
+    }
+
+    /** Feeds {@code text} to the session as one read. */
+    private static void feed(RedisSession session, String text) {
+        Buffer in = bytes(text);
+        session.onRead(in);
+        assertEquals(0, in.readable(), "whole requests are consumed");
+    }
+
+    /** What the client has been sent since the last call. */
+    private String client() {
+        return channel.sent();
+    }
+
+    /** Answers the oldest request on {@code backend} with {@code reply}, framed as the connection frames it. */
+    private static void answer(ScriptedBackend backend, String reply) throws Exception {
+        PendingReply receiver = backend.fifo.pollFirst();
+        RespReplyFramer framer = new RespReplyFramer();
+        int expectation = framer.expectation(receiver);
+        Buffer in = bytes(reply);
+        while (in.readable() > 0) {
+            int length = framer.frame(in, expectation);
+            int offset = in.readIndex();
+            if (framer.endsReply()) {
+                receiver.onReply(in, offset, length);
+            } else {
+                receiver.onReplyPart(in, offset, length);
+            }
+            in.skip(length);
+        }
+    }
+
+    @Test
+    void pipelinedRepliesAreWrittenInRequestOrderWhicheverServerAnswersFirst() throws Exception {
+        RedisSession session = session(null);
+        feed(session, "GET apple\r\nGET zebra\r\nPING\r\n");
+        assertEquals("*2\r\n$3\r\nGET\r\n$5\r\napple\r\n", masters[0].sent());
+        assertEquals("*2\r\n$3\r\nGET\r\n$5\r\nzebra\r\n", masters[1].sent());
+        answer(masters[1], "$1\r\nz\r\n");
+        assertEquals("", client());
+        answer(masters[0], "$1\r\na\r\n");
+        assertEquals("$1\r\na\r\n$1\r\nz\r\n+PONG\r\n", client());
+        assertEquals(0, session.unansweredRequests());
+    }
+
+    @Test
+    void aRequestSplitAtEveryByteIsForwardedWhole() {
+        String request = "*3\r\n$3\r\nSET\r\n$3\r\nkey\r\n$5\r\nvalue\r\n";
+        for (int split = 1; split < request.length(); split++) {
+            RedisSession session = new RedisSession(newChannel(), new RedisAuth(null));
+            Buffer in = bytes(request.substring(0, split));
+            session.onRead(in);
+            in.put(request.substring(split).getBytes(StandardCharsets.ISO_8859_1));
+            session.onRead(in);
+            assertEquals(request, masters[0].sent(), "split at " + split);
+            masters[0].fifo.clear();
+        }
+    }
+
+    @Test
+    void mgetIsSplitPerServerAndMergedInTheClientsKeyOrder() throws Exception {
+        RedisSession session = session(null);
+        feed(session, "MGET zoo apple yak bee\r\n");
+        assertEquals("*3\r\n$4\r\nMGET\r\n$5\r\napple\r\n$3\r\nbee\r\n", masters[0].sent());
+        assertEquals("*3\r\n$4\r\nMGET\r\n$3\r\nzoo\r\n$3\r\nyak\r\n", masters[1].sent());
+        answer(masters[0], "*2\r\n$1\r\nA\r\n$-1\r\n");
+        answer(masters[1], "*2\r\n$1\r\nZ\r\n$1\r\nY\r\n");
+        assertEquals("*4\r\n$1\r\nZ\r\n$1\r\nA\r\n$1\r\nY\r\n$-1\r\n", client());
+        assertEquals(2, channel.counts[Counter.FRAGMENTS.ordinal()]);
+    }
+
+    @Test
+    void aSplitWithAnUnavailableServerAnswersItsError() throws Exception {
+        masters[1].available = false;
+        RedisSession session = session(null);
+        feed(session, "DEL apple zoo\r\n");
+        answer(masters[0], ":1\r\n");
+        assertEquals("-ERR Connection refused\r\n", client());
+        feed(session, "GET zoo\r\n");
+        assertEquals("-ERR Connection refused\r\n", client());
+    }
+
+    @Test
+    void nothingButAuthAndQuitBeforeTheClientHasAuthenticated() {
+        RedisSession session = session("s3cret");
+        feed(session, "GET apple\r\nAUTH wrong\r\nAUTH s3cret\r\nPING\r\n");
+        assertEquals("-NOAUTH Authentication required\r\n-ERR invalid password\r\n+OK\r\n+PONG\r\n", client());
+        assertEquals("", masters[0].sent());
+    }
+
+    @Test
+    void refusedUnknownAndMisshapenCommandsAreAnsweredAndTheConnectionGoesOn() {
+        RedisSession session = session(null);
+        feed(session, "KEYS *\r\nFOO\r\nGET\r\nMSET a\r\nECHO hi\r\n");
+        assertEquals("-ERR unsupported command 'keys': it would see the keys of one server only\r\n"
+                + "-ERR unknown command 'FOO', with args beginning with: \r\n"
+                + "-ERR wrong number of arguments for 'get' command\r\n"
+                + "-ERR wrong number of arguments for 'mset' command\r\n"
+                + "$2\r\nhi\r\n", client());
+        assertEquals(null, channel.closeReason);
+    }
+
+    @Test
+    void anAcceptedWriteIsReplicatedAndARefusedOneIsNot() throws Exception {
+        replicating = true;
+        RedisSession session = session(null);
+        feed(session, "SET apple 1\r\nINCR apple\r\n");
+        masters[0].sent();
+        answer(masters[0], "+OK\r\n");
+        answer(masters[0], "-ERR value is not an integer or out of range\r\n");
+        assertEquals("+OK\r\n-ERR value is not an integer or out of range\r\n", client());
+        assertEquals("*3\r\n$3\r\nSET\r\n$5\r\napple\r\n$1\r\n1\r\n", backup.sent());
+        answer(backup, "+OK\r\n");
+        assertEquals(List.of("applied"), replicaOutcomes);
+    }
+
+    @Test
+    void aSyncWriteWaitsForTheBackupAndAWriteWhoseOutcomeIsUnknownIsReplicatedAsADelete() throws Exception {
+        replicating = true;
+        RedisSession session = session(null);
+        feed(session, "SET sync:k v\r\nSET apple v\r\n");
+        answer(masters[1], "+OK\r\n");
+        assertEquals("", client());
+        assertEquals("*3\r\n$3\r\nSET\r\n$6\r\nsync:k\r\n$1\r\nv\r\n", backup.sent());
+        answer(backup, "-OOM command not allowed when used memory > 'maxmemory'.\r\n");
+        masters[0].fifo.pollFirst().onFailure(io.kvproxy.spi.BackendFailure.TIMEOUT);
+        assertEquals("-ERR backup write failed\r\n-ERR Connection timed out\r\n", client());
+        assertEquals("*2\r\n$3\r\nDEL\r\n$5\r\napple\r\n", backup.sent());
+        assertEquals(1, channel.counts[Counter.SYNC_FAILED.ordinal()]);
+    }
+
+    @Test
+    void quitIsAnsweredThenTheConnectionClosed() {
+        RedisSession session = session(null);
+        feed(session, "QUIT\r\n");
+        assertEquals("+OK\r\n", client());
+        assertEquals("quit", channel.closeReason);
+    }
+
+    @Test
+    void theFramerCountsLoadingBusyAndOomAsFailuresOfTheServer() {
+        RespReplyFramer framer = new RespReplyFramer();
+        for (String reply : List.of("-LOADING Redis is loading\r\n", "-BUSY Redis is busy\r\n", "-OOM no memory\r\n")) {
+            Buffer in = bytes(reply);
+            assertTrue(framer.isServerFailure(in, 0, in.readable()), reply);
+        }
+        Buffer wrongType = bytes("-WRONGTYPE Operation against a key holding the wrong kind of value\r\n");
+        assertEquals(false, framer.isServerFailure(wrongType, 0, wrongType.readable()));
+    }
+
+    /** Keys a..m on server 0, the rest on server 1. */
+    private Backend owner(Buffer key, int offset) {
+        return masters[key.get(offset) <= 'm' ? 0 : 1];
+    }
+
+    private final class Routing implements Route {
+        @Override
+        public Backend backendFor(ClusterRole role, int kind, Buffer key, int offset, int length) {
+            return owner(key, offset);
+        }
+
+        @Override
+        public Backend writeBackendFor(int kind, Buffer key, int offset, int length) {
+            return owner(key, offset);
+        }
+
+        @Override
+        public int serverCount(ClusterRole role) {
+            return role == ClusterRole.BACKUP ? 1 : 2;
+        }
+
+        @Override
+        public Backend backendAt(ClusterRole role, int kind, int index) {
+            return role == ClusterRole.BACKUP ? backup : masters[index];
+        }
+
+        @Override
+        public byte[] syncPrefix() {
+            return "sync:".getBytes(StandardCharsets.US_ASCII);
+        }
+    }
+
+    /** Every replica to {@link #backup}; its outcome recorded in {@link #replicaOutcomes}. */
+    private final class Replication implements Replicator {
+        @Override
+        public boolean enabled() {
+            return replicating;
+        }
+
+        @Override
+        public ReplicaWrite start(int kind, Buffer key, int keyOffset, int keyLength, boolean sync) {
+            return new ReplicaWrite() {
+                @Override
+                public Backend backend() {
+                    return backup;
+                }
+
+                @Override
+                public void applied() {
+                    replicaOutcomes.add("applied");
+                }
+
+                @Override
+                public void failed(String why) {
+                    replicaOutcomes.add("failed: " + why);
+                }
+            };
+        }
+    }
+}

@@ -7,9 +7,11 @@ import io.kvproxy.spi.ClientChannel;
 import io.kvproxy.spi.ClientSession;
 import io.kvproxy.spi.PendingReply;
 import io.kvproxy.spi.Protocol;
+import io.kvproxy.spi.ProtocolCounter;
 import io.kvproxy.spi.Refusal;
 import io.kvproxy.spi.ReplyFramer;
 import java.nio.charset.StandardCharsets;
+import java.util.List;
 
 /**
  * Redis (RESP2) for one pool: one kind of backend connection, which says the pool's handshake (AUTH
@@ -28,6 +30,11 @@ final class RedisProtocol implements Protocol {
     RedisProtocol(RedisSettings settings) {
         this.auth = new RedisAuth(settings.password());
         this.handshake = new BackendHandshake(settings);
+    }
+
+    @Override
+    public List<ProtocolCounter> counters() {
+        return List.of(RedisCounter.values());
     }
 
     @Override

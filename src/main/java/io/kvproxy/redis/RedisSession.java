@@ -117,11 +117,13 @@ final class RedisSession implements ClientSession {
     private void dispatch(Buffer in) {
         RedisCommand command = RedisCommand.lookup(in, request.argIndex(in, 0), request.argLength(0));
         if (!authenticated && (command == null || !command.allowedBeforeAuth())) {
+            channel.count(RedisCounter.NOAUTH_REFUSED, 1);
             local().line(ProxyReplies.NOAUTH);
             return;
         }
         if (command == null) {
             count(Counter.CLIENT_ERRORS, 1);
+            channel.count(RedisCounter.UNKNOWN_COMMANDS, 1);
             ProxyReplies.writeUnknownCommand(local().stored, in, request);
             return;
         }
@@ -133,6 +135,7 @@ final class RedisSession implements ClientSession {
         switch (command.routing()) {
             case REFUSED -> {
                 count(Counter.CLIENT_ERRORS, 1);
+                channel.count(RedisCounter.UNSUPPORTED_COMMANDS, 1);
                 local().line(command.refusalError());
             }
             case PROXY -> answer(in, command);
@@ -158,6 +161,8 @@ final class RedisSession implements ClientSession {
                 if (reply.equals(ProxyReplies.OK)) {
                     authenticated = true;
                     parser.authenticationRequired(false);
+                } else {
+                    channel.count(RedisCounter.AUTH_FAILURES, 1);
                 }
             }
             default -> throw new IllegalStateException(command.wireName() + " is not answered by the proxy");

@@ -12,6 +12,8 @@
  *       request order; {@link io.kvproxy.redis.RedisReplica}: the backup's answer to a replica;
  *       {@link io.kvproxy.redis.VerdictReceiver}: the answer to a handshake step, probe or repair.</li>
  *   <li>{@link io.kvproxy.redis.RedisSettings}: {@code redis_auth} and {@code redis_db}, validated.</li>
+ *   <li>{@link io.kvproxy.redis.RedisCounter}: the protocol's own counters, registered with the core by
+ *       name: what the proxy refused itself (unsupported and unknown commands, AUTH failures, NOAUTH).</li>
  *   <li>{@link io.kvproxy.redis.RedisAuth}: a client's AUTH against {@code redis_auth}, twemproxy's
  *       replies.</li>
  *   <li>{@link io.kvproxy.redis.BackendHandshake}: AUTH and SELECT on every new backend connection and

@@ -39,7 +39,9 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Objects;
 import java.util.Set;
+import java.util.TreeSet;
 import java.util.HashSet;
 import java.util.Map;
 import java.util.Optional;
@@ -328,9 +330,11 @@ public final class Daemon implements ConfigApplier {
                 refused.add(problem(next, now.name(), "listen", "a pool's listen address cannot change while kvproxy runs: restart it,"
                         + " or add the pool under another name and remove this one"));
             }
-            if (!old.jar().equals(now.jar()) || !old.protocolSettings().equals(now.protocolSettings())) {
-                refused.add(problem(next, now.name(), "extension", "a pool's extension and protocol keys cannot change while kvproxy runs:"
+            if (!old.jar().equals(now.jar())) {
+                refused.add(problem(next, now.name(), "extension", "a pool's extension cannot change while kvproxy runs:"
                         + " restart it, or add the pool under another name and remove this one"));
+            } else {
+                refused.addAll(protocolKeysChanged(next, old, now));
             }
         }
         List<Protocol> addedProtocols = new ArrayList<>();
@@ -386,6 +390,31 @@ public final class Daemon implements ConfigApplier {
         }
         config = next;
         return changes;
+    }
+
+    /**
+     * A pool's protocol keys that {@code now} changes from {@code old}, one problem each, at its line (a key
+     * removed: at the pool's extension line): the running protocol made every session and backend handshake
+     * from them. The values are not named, since an extension's key may hold a password (redis_auth).
+     */
+    private static List<String> protocolKeysChanged(ProxyConfig next, PoolSettings old, PoolSettings now) {
+        Set<String> keys = new TreeSet<>(old.protocolSettings().keySet());
+        keys.addAll(now.protocolSettings().keySet());
+        List<String> refused = new ArrayList<>();
+        for (String key : keys) {
+            String before = old.protocolSettings().get(key);
+            String after = now.protocolSettings().get(key);
+            if (Objects.equals(before, after)) {
+                continue;
+            }
+            String what = before == null ? "added" : after == null ? "removed" : "changed";
+            String message = "a pool's protocol keys cannot change while kvproxy runs (this one was " + what + "): restart it, or add"
+                    + " the pool under another name and remove this one";
+            refused.add(after == null
+                    ? ConfigException.problem(next.file(), next.lineOf(now.name(), "extension"), now.name(), key, message)
+                    : problem(next, now.name(), key, message));
+        }
+        return refused;
     }
 
     /** The number of the running pool named {@code name}. */

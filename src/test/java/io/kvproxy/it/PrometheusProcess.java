@@ -12,6 +12,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.OptionalDouble;
+import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -93,6 +94,27 @@ final class PrometheusProcess implements AutoCloseable {
     /** Prometheus' own view of its scrape target: {@code up} is 1 once a scrape of it succeeded. */
     boolean targetUp() throws IOException, InterruptedException {
         return query("up{job=\"kvproxy\"}").orElse(0) == 1;
+    }
+
+    /**
+     * What {@code promtool check metrics} says of the exposition {@code text} (written to {@code file}
+     * for it): its exit code and its output, empty when it found nothing, naming conventions included.
+     */
+    static Verdict checkMetrics(Path file, String text) throws IOException, InterruptedException {
+        Files.writeString(file, text);
+        // promtool reads the exposition on stdin and lints it against Prometheus' naming conventions too.
+        Process promtool = new ProcessBuilder(MemcachedServer.find("promtool"), "check", "metrics")
+                .redirectInput(file.toFile()).redirectErrorStream(true).start();
+        String output = new String(promtool.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        if (!promtool.waitFor(30, TimeUnit.SECONDS)) {
+            promtool.destroyForcibly().waitFor(5, TimeUnit.SECONDS);
+            throw new IllegalStateException("promtool did not finish: " + output);
+        }
+        return new Verdict(promtool.exitValue(), output.trim());
+    }
+
+    /** promtool's exit code and output. */
+    record Verdict(int exitCode, String output) {
     }
 
     String log() {

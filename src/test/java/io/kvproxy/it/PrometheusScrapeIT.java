@@ -8,7 +8,6 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -17,7 +16,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.OptionalDouble;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
@@ -203,15 +201,9 @@ class PrometheusScrapeIT {
         HttpResponse<String> metrics = http.send(request("/metrics", "GET"), HttpResponse.BodyHandlers.ofString());
         assertEquals(200, metrics.statusCode());
         assertEquals("text/plain; version=0.0.4; charset=utf-8", metrics.headers().firstValue("Content-Type").orElse(""));
-        Path exposition = dir.resolve("metrics.txt");
-        Files.writeString(exposition, metrics.body());
-        // promtool reads the exposition on stdin and lints it against Prometheus' naming conventions too.
-        Process promtool = new ProcessBuilder(MemcachedServer.find("promtool"), "check", "metrics")
-                .redirectInput(exposition.toFile()).redirectErrorStream(true).start();
-        String verdict = new String(promtool.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        assertTrue(promtool.waitFor(30, TimeUnit.SECONDS), "promtool did not finish");
-        assertEquals(0, promtool.exitValue(), "promtool check metrics: " + verdict);
-        assertEquals("", verdict.trim(), "promtool's lint");
+        PrometheusProcess.Verdict verdict = PrometheusProcess.checkMetrics(dir.resolve("metrics.txt"), metrics.body());
+        assertEquals(0, verdict.exitCode(), "promtool check metrics: " + verdict.output());
+        assertEquals("", verdict.output(), "promtool's lint");
         assertEquals(404, http.send(request("/", "GET"), HttpResponse.BodyHandlers.discarding()).statusCode());
         assertEquals(405, http.send(request("/metrics", "POST"), HttpResponse.BodyHandlers.discarding()).statusCode());
     }

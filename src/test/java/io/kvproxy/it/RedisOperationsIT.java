@@ -11,6 +11,10 @@ import io.kvproxy.route.HashFunction;
 import io.kvproxy.route.Ring;
 import io.kvproxy.route.RingNode;
 import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -464,6 +468,15 @@ class RedisOperationsIT {
         awaitValue("sum(kvproxy_server_requests_total{pool=\"redis\",command=\"get\"})", gets);
         awaitValue("sum(kvproxy_server_request_duration_seconds_count{pool=\"redis\",command=\"get\"})", gets);
         awaitValue("kvproxy_client_connections", 0);
+        // The exposition with a Redis pool's counters in it passes promtool, its lint included.
+        HttpResponse<String> metrics = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
+                URI.create("http://127.0.0.1:" + metricsPort + "/metrics")).timeout(Duration.ofSeconds(5)).GET().build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertEquals(200, metrics.statusCode());
+        assertTrue(metrics.body().contains("kvproxy_redis_unsupported_commands_total{pool=\"redis\"} 2"), metrics.body());
+        PrometheusProcess.Verdict verdict = PrometheusProcess.checkMetrics(dir.resolve("metrics.txt"), metrics.body());
+        assertEquals(0, verdict.exitCode(), "promtool check metrics: " + verdict.output());
+        assertEquals("", verdict.output(), "promtool's lint");
 
         // r2 killed: ejected on the stats port and in Prometheus; restarted: back in both.
         String r2 = "pool=\"redis\",server=\"" + servers.get(1).address() + "\"";

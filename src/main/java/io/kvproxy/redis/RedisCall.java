@@ -113,13 +113,52 @@ final class RedisCall implements RespReplyReceiver, ReplyQueue.Entry {
     }
 
     /**
+     * Records the replica of a write routed by its key: the client's request, or its rewrite by {@code
+     * expiry} with its relative expiry made absolute as of {@code nowMillis}.
+     */
+    void addReplica(Buffer in, RedisRequest request, RedisCommand command, AbsoluteExpiry expiry, long nowMillis, boolean sync) {
+        Buffer out = replicas();
+        int start = out.writeIndex();
+        int key = expiry.write(out, in, request, command, nowMillis);
+        if (key < 0) {
+            addReplica(in, request, null, 1, request.argCount(), command.keyIndex(), sync);
+            return;
+        }
+        recordReplica(start, key, request.argLength(command.keyIndex()), sync);
+    }
+
+    /**
      * Records a replica of this write: arguments {@code [from, to)} of {@code request}, under {@code name}
      * (null: the client's own command name), whose key is argument {@code keyArg}.
      */
     void addReplica(Buffer in, RedisRequest request, byte[] name, int from, int to, int keyArg, boolean sync) {
+        Buffer out = replicas();
+        int start = out.writeIndex();
+        int key = -1;
+        RespWriter.writeArrayHeader(out, 1 + to - from);
+        if (name != null) {
+            RespWriter.writeBulk(out, name);
+        } else {
+            RespWriter.writeArgument(out, in, request, 0);
+        }
+        for (int arg = from; arg < to; arg++) {
+            RespWriter.writeArgument(out, in, request, arg);
+            if (arg == keyArg) {
+                key = out.writeIndex() - CRLF.length - request.argLength(arg);
+            }
+        }
+        recordReplica(start, key, request.argLength(keyArg), sync);
+    }
+
+    private Buffer replicas() {
         if (replica == null) {
             replica = new Buffer(pool, FIRST_CHUNK_BYTES, MAX_BYTES);
         }
+        return replica;
+    }
+
+    /** The replica written at {@code start} of {@link #replica}, up to its end, its key at {@code key}. */
+    private void recordReplica(int start, int key, int keyLength, boolean sync) {
         int n = replicaCount;
         if (n == replicaStart.length) {
             replicaStart = Arrays.copyOf(replicaStart, n * 2);
@@ -128,21 +167,10 @@ final class RedisCall implements RespReplyReceiver, ReplyQueue.Entry {
             replicaKeyLength = Arrays.copyOf(replicaKeyLength, n * 2);
             replicaSync = Arrays.copyOf(replicaSync, n * 2);
         }
-        replicaStart[n] = replica.writeIndex();
-        RespWriter.writeArrayHeader(replica, 1 + to - from);
-        if (name != null) {
-            RespWriter.writeBulk(replica, name);
-        } else {
-            RespWriter.writeArgument(replica, in, request, 0);
-        }
-        for (int arg = from; arg < to; arg++) {
-            RespWriter.writeArgument(replica, in, request, arg);
-            if (arg == keyArg) {
-                replicaKeyLength[n] = request.argLength(arg);
-                replicaKey[n] = replica.writeIndex() - CRLF.length - request.argLength(arg);
-            }
-        }
+        replicaStart[n] = start;
         replicaEnd[n] = replica.writeIndex();
+        replicaKey[n] = key;
+        replicaKeyLength[n] = keyLength;
         replicaSync[n] = sync;
         anySync |= sync;
         replicaCount++;

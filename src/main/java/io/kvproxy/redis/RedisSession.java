@@ -55,6 +55,7 @@ final class RedisSession implements ClientSession {
     private final RedisRequest request = new RedisRequest();
     private final ReplyQueue<RedisCall> replies;
     private final ArrayDeque<RedisReplica> replicaPool = new ArrayDeque<>();
+    private final AbsoluteExpiry expiry = new AbsoluteExpiry();
     private boolean authenticated;
 
     RedisSession(ClientChannel channel, RedisAuth auth) {
@@ -190,7 +191,8 @@ final class RedisSession implements ClientSession {
         }
         RedisCall call = enqueue(RedisCall.Kind.FORWARD, kindOf(command));
         if (write && replicator.enabled()) {
-            call.addReplica(in, request, null, 1, request.argCount(), keyArg, isSync(in, keyIndex, keyLength));
+            // The deadline of a relative expiry counts from now, when the master is sent the request.
+            call.addReplica(in, request, command, expiry, System.currentTimeMillis(), isSync(in, keyIndex, keyLength));
             if (command == RedisCommand.SPOP || command == RedisCommand.EVAL || command == RedisCommand.EVALSHA) {
                 call.replicateAsDelete();
             }

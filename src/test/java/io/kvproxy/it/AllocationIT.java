@@ -27,7 +27,7 @@ class AllocationIT {
     static final List<MemcachedServer> servers = new ArrayList<>();
     static final List<RedisServer> redisServers = new ArrayList<>();
     static KvproxyProcess proxy;
-    /** The port of the daemon's second pool, a Redis one over two redis-server processes. */
+    /** The port of the daemon's second pool, a Redis one over two redis-server processes and a backup. */
     static int redisPort;
 
     @BeforeAll
@@ -36,13 +36,16 @@ class AllocationIT {
             servers.add(MemcachedServer.start());
             redisServers.add(RedisServer.start(null));
         }
+        redisServers.add(RedisServer.start(null));
         int port = MemcachedServer.freePort();
         redisPort = MemcachedServer.freePort();
         proxy = KvproxyProcess.start(dir, port, KvproxyProcess.config(port, dir, "thread_count = 1",
                 "[memcached]\nextension = memcached.jar\nhosts = master\n\n" + KvproxyProcess.cluster("master", servers)
-                        + "\n[redis]\nextension = redis.jar\nlisten = 127.0.0.1:" + redisPort + "\nhosts = redis_master\n\n"
+                        + "\n[redis]\nextension = redis.jar\nlisten = 127.0.0.1:" + redisPort + "\nhosts = redis_master\n"
+                        + "hosts_backup = redis_backup\n\n"
                         + "[redis_master]\n" + redisServers.get(0).address() + " = \"1:100\"\n"
-                        + redisServers.get(1).address() + " = \"2:100\"\n"));
+                        + redisServers.get(1).address() + " = \"2:100\"\n"
+                        + "[redis_backup]\n" + redisServers.get(2).address() + " = \"1:100\"\n"));
     }
 
     @AfterAll
@@ -121,8 +124,10 @@ class AllocationIT {
     }
 
     /**
-     * {@code count} Redis requests, pipelined in batches of 400 over both servers: SET and GET of 100-byte
-     * values, a 10-key MGET and a 2-key MSET (split), an inline PING, and a refused KEYS.
+     * {@code count} Redis requests, pipelined in batches of 642 over both servers, the writes replicated to
+     * the backup: SET and GET of 100-byte values, a 10-key MGET and a 2-key MSET (split), an inline PING,
+     * writes with relative expiries (SET EX, SETEX, PEXPIRE; their replicas made absolute), and a refused
+     * KEYS.
      */
     private static void loadRedis(Socket redis, int count) throws Exception {
         String value = "v".repeat(100);
@@ -135,12 +140,14 @@ class AllocationIT {
                 mget[k + 1] = key((i + k * 7) % 80);
             }
             batch.append(resp(mget)).append(resp("MSET", key(i), value, key((i + 1) % 80), value)).append("PING\r\n");
+            batch.append(resp("SET", key(i), value, "NX", "EX", "600")).append(resp("SETEX", key(i), "600", value))
+                    .append(resp("PEXPIRE", key(i), "600000"));
         }
         batch.append(resp("KEYS", "*")).append(resp("ECHO", "end-of-batch"));
         byte[] bytes = batch.toString().getBytes(java.nio.charset.StandardCharsets.US_ASCII);
         byte[] end = "$12\r\nend-of-batch\r\n".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
         java.io.InputStream input = redis.getInputStream();
-        for (int done = 0; done < count; done += 402) {
+        for (int done = 0; done < count; done += 642) {
             redis.getOutputStream().write(bytes);
             // Read until the ECHO's reply, the batch's last: every reply before it has come.
             int matched = 0;

@@ -2,6 +2,7 @@ package io.kvproxy.it;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -14,9 +15,11 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -24,16 +27,25 @@ import org.junit.jupiter.api.io.TempDir;
 import redis.clients.jedis.Jedis;
 import redis.clients.jedis.Pipeline;
 import redis.clients.jedis.Response;
+import redis.clients.jedis.commands.ProtocolCommand;
 import redis.clients.jedis.exceptions.JedisDataException;
 
 /**
  * The Redis extension end to end: real redis-server processes on free loopback ports, the real daemon
  * with a pool of {@code extension = redis.jar}, and real clients (Jedis, redis-cli, raw RESP): every data
  * type, split MGET/MSET/DEL over three servers, pipelining, hosts_read, AUTH to the proxy and from it, redis_db,
- * refused commands, a server killed and its keys served by the others, replication to hosts_backup.
+ * refused commands, a server killed and its keys served by the others, replication to hosts_backup
+ * (relative expiries as the master's deadlines, with the backup stalled).
  */
 @Timeout(120)
 class RedisIT {
+
+    /** How long the backup is stalled while the writes are made. */
+    private static final long STALL_MILLIS = 3000;
+    /** The writes' TTL: they expire a few seconds after the backup has resumed. */
+    private static final long TTL_MILLIS = 6000;
+    /** How far the backup's deadline may be from the master's: the proxy's time to send the master the write. */
+    private static final long DEADLINE_TOLERANCE_MILLIS = 25;
 
     @TempDir
     Path dir;
@@ -366,6 +378,154 @@ class RedisIT {
         }
     }
 
+    private static ProtocolCommand command(String spelling) {
+        byte[] raw = spelling.getBytes(StandardCharsets.US_ASCII);
+        return () -> raw;
+    }
+
+    private static byte[] bytes(String text) {
+        return text.getBytes(StandardCharsets.US_ASCII);
+    }
+
+    /**
+     * A write with a relative expiry reaches the backup as the absolute deadline the proxy computed when it
+     * sent the master the write: with the backup stalled (SIGSTOP) for seconds while the writes are made,
+     * its copies still expire when the master's do, for asynchronous and {@code sync_str} keys, every
+     * command and spelling that takes a relative TTL. Writes the master refuses for their TTL reach the
+     * backup in no form.
+     */
+    @Test
+    void relativeExpiriesReachAStalledBackupAsTheMastersDeadlines() throws Exception {
+        RedisServer master = startServers(1, null).get(0);
+        RedisServer backup = startServers(1, null).get(0);
+        // A recv_timeout longer than the stall: the replicas wait for the backup instead of failing.
+        startProxy("recv_timeout = 20000", "hosts_backup = backup\nsync_str = sync:\n",
+                cluster("master", List.of(master)) + cluster("backup", List.of(backup)));
+        String ttl = Long.toString(TTL_MILLIS / 1000);
+        String ttlMillis = Long.toString(TTL_MILLIS);
+        try (Jedis client = new Jedis("127.0.0.1", proxy.port(), 30_000); Jedis onMaster = direct(master);
+                Jedis onBackup = direct(backup)) {
+            // Warm up: both of the worker's backup connections are open before the backup stalls.
+            assertEquals("OK", client.set("warm", "1"));
+            assertEquals("OK", client.set("sync:warm", "1"));
+            assertEquals("OK", client.set("a:expire", "v"));
+            assertEquals("OK", client.set("a:pexpire", "v"));
+            assertEquals("OK", client.set("a:getex", "v"));
+            assertEquals("OK", client.set("a:getexpx", "v"));
+            assertEquals("OK", client.set("sync:expire", "v"));
+            assertEquals("OK", client.set("a:gone", "v"));
+            assertEquals("OK", client.set("source", "restored"));
+            byte[] payload = client.dump("source");
+            assertTrue(Await.until(Duration.ofSeconds(5), () -> "v".equals(onBackup.get("a:gone"))), "the backup has the warm-up writes");
+
+            Signals.stop(backup.pid());
+            long stalledAt = System.currentTimeMillis();
+            Pipeline pipeline = client.pipelined();
+            Map<String, String> expiring = new LinkedHashMap<>();
+            expiring.put("a:set", "SET a:set v EX");
+            pipeline.sendCommand(command("SET"), "a:set", "v", "EX", ttl);
+            expiring.put("a:setpx", "set px nx");
+            pipeline.sendCommand(command("set"), "a:setpx", "v", "px", ttlMillis, "nx");
+            expiring.put("a:setget", "SET GET ex, GET first");
+            pipeline.sendCommand(command("Set"), "a:setget", "v", "GET", "ex", ttl);
+            expiring.put("a:twice", "SET EX abc EX n: the last counts");
+            pipeline.sendCommand(command("SET"), "a:twice", "v", "EX", "abc", "EX", ttl);
+            expiring.put("a:setex", "SETEX");
+            pipeline.sendCommand(command("SETEX"), "a:setex", ttl, "v");
+            expiring.put("a:psetex", "psetex");
+            pipeline.sendCommand(command("psetex"), "a:psetex", ttlMillis, "v");
+            expiring.put("a:expire", "EXPIRE");
+            pipeline.sendCommand(command("EXPIRE"), "a:expire", ttl);
+            expiring.put("a:pexpire", "pexpire NX");
+            pipeline.sendCommand(command("pexpire"), "a:pexpire", ttlMillis, "NX");
+            expiring.put("a:getex", "GETEX EX");
+            pipeline.sendCommand(command("GETEX"), "a:getex", "EX", ttl);
+            expiring.put("a:getexpx", "getex px");
+            pipeline.sendCommand(command("getex"), "a:getexpx", "px", ttlMillis);
+            expiring.put("a:restore", "RESTORE");
+            pipeline.sendCommand(command("RESTORE"), bytes("a:restore"), bytes(ttlMillis), payload);
+            expiring.put("sync:set", "SET EX, sync");
+            pipeline.sendCommand(command("SET"), "sync:set", "v", "EX", ttl);
+            expiring.put("sync:setex", "SETEX, sync");
+            pipeline.sendCommand(command("setex"), "sync:setex", ttl, "v");
+            expiring.put("sync:expire", "EXPIRE LT, sync");
+            pipeline.sendCommand(command("expire"), "sync:expire", ttl, "LT");
+            expiring.put("sync:restore", "restore REPLACE, sync");
+            pipeline.sendCommand(command("restore"), bytes("sync:restore"), bytes(ttlMillis), payload, bytes("REPLACE"));
+            // Refused by the master for their TTL: nothing of them may reach the backup.
+            pipeline.sendCommand(command("SET"), "a:refused", "v", "EX", "-5");
+            pipeline.sendCommand(command("SETEX"), "a:refused", "0", "v");
+            pipeline.sendCommand(command("SET"), "a:refused", "v", "EX", ttl, "PX", "10");
+            pipeline.sendCommand(command("SET"), "sync:refused", "v", "PX", "abc");
+            pipeline.sendCommand(command("EXPIRE"), "a:set", "abc");
+            // A TTL in the past deletes the key on the master, and so on the backup.
+            pipeline.sendCommand(command("EXPIRE"), "a:gone", "-1");
+            pipeline.sendCommand(command("SET"), "a:last", "v");
+            // The replies wait for the sync keys' replicas, which wait for the stalled backup.
+            CompletableFuture<List<Object>> replies = CompletableFuture.supplyAsync(pipeline::syncAndReturnAll);
+            assertTrue(Await.until(Duration.ofSeconds(5), () -> onMaster.exists("a:last")), "the master took the writes");
+            Thread.sleep(Math.max(0, stalledAt + STALL_MILLIS - System.currentTimeMillis()));
+            Signals.send("CONT", backup.pid());
+            List<Object> answers = replies.get();
+            long resumedAt = System.currentTimeMillis();
+
+            List<Object> expected = new ArrayList<>();
+            for (String key : expiring.keySet()) {
+                expected.add(key.equals("a:setget") ? null : key.contains("expire") ? (Object) 1L : key.contains("getex") ? "v" : "OK");
+            }
+            for (int i = 0; i < expected.size(); i++) {
+                Object answer = answers.get(i);
+                Object text = answer instanceof byte[] raw ? new String(raw, StandardCharsets.US_ASCII) : answer;
+                assertEquals(expected.get(i), text, "the reply to " + expiring.values().toArray()[i]);
+            }
+            for (int i = expected.size(); i < expected.size() + 5; i++) {
+                assertInstanceOf(JedisDataException.class, answers.get(i), "refused: reply " + i);
+            }
+            assertEquals(1L, answers.get(expected.size() + 5), "EXPIRE -1 deleted the key");
+
+            assertTrue(Await.until(Duration.ofSeconds(5), () -> onBackup.exists("a:last")), "the backup got the replicas");
+            assertTrue(resumedAt - stalledAt >= STALL_MILLIS, "the backup was stalled " + (resumedAt - stalledAt) + " ms");
+            StringBuilder deadlines = new StringBuilder();
+            for (Map.Entry<String, String> entry : expiring.entrySet()) {
+                String key = entry.getKey();
+                long onMasterAt = onMaster.pexpireTime(key);
+                long onBackupAt = onBackup.pexpireTime(key);
+                deadlines.append(key).append(' ').append(onMasterAt - onBackupAt).append(" ms; ");
+                assertTrue(onMasterAt > stalledAt + TTL_MILLIS - 1000, entry.getValue() + ": the master's deadline " + onMasterAt);
+                assertTrue(Math.abs(onMasterAt - onBackupAt) <= DEADLINE_TOLERANCE_MILLIS, entry.getValue()
+                        + ": the backup's deadline is " + (onBackupAt - onMasterAt) + " ms from the master's");
+            }
+            System.out.println("RedisIT: relative expiries, the master's deadline minus the backup's: " + deadlines);
+            assertEquals("restored", onBackup.get("a:restore"));
+            for (Jedis server : List.of(onMaster, onBackup)) {
+                assertFalse(server.exists("a:refused"), "a write the master refused is nowhere");
+                assertFalse(server.exists("sync:refused"), "a write the master refused is nowhere");
+                assertFalse(server.exists("a:gone"), "EXPIRE -1 deleted the key");
+            }
+
+            // Every key vanishes from both at the same moment: their gone-times, polled together, agree.
+            Map<String, Long> goneFromMaster = new LinkedHashMap<>();
+            Map<String, Long> goneFromBackup = new LinkedHashMap<>();
+            long giveUp = System.currentTimeMillis() + TTL_MILLIS + 5000;
+            while (goneFromBackup.size() < expiring.size() || goneFromMaster.size() < expiring.size()) {
+                assertTrue(System.currentTimeMillis() < giveUp, "keys left: master " + goneFromMaster + ", backup " + goneFromBackup);
+                for (String key : expiring.keySet()) {
+                    long now = System.currentTimeMillis();
+                    if (!goneFromMaster.containsKey(key) && !onMaster.exists(key)) {
+                        goneFromMaster.put(key, now);
+                    }
+                    if (!goneFromBackup.containsKey(key) && !onBackup.exists(key)) {
+                        goneFromBackup.put(key, now);
+                    }
+                }
+                Thread.sleep(1);
+            }
+            for (String key : expiring.keySet()) {
+                long apart = Math.abs(goneFromMaster.get(key) - goneFromBackup.get(key));
+                assertTrue(apart <= 100, expiring.get(key) + ": gone from the master and the backup " + apart + " ms apart");
+            }
+        }
+    }
     /** Sends {@code requests} on {@code socket} and reads {@code lines} reply lines. */
     private static String exchange(Socket socket, String requests, int lines) throws Exception {
         OutputStream output = socket.getOutputStream();

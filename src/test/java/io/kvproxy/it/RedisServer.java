@@ -65,6 +65,11 @@ final class RedisServer implements AutoCloseable {
         return "127.0.0.1:" + port;
     }
 
+    /** The process's id: where a test sends STOP and CONT to stall and resume the server. */
+    long pid() {
+        return process.pid();
+    }
+
     boolean isAlive() {
         return process.isAlive();
     }

@@ -65,8 +65,8 @@ public final class RedisRequestParser {
     /** Length of the argument whose bytes are awaited (or bytes still to drop, in DISCARD_DATA). */
     private long bulkLength;
     private boolean authenticationRequired;
-    /** The value of the last successful number parse. */
-    private long number;
+    /** Counts and lengths, read as redis-server reads them. */
+    private final RedisInteger number = new RedisInteger();
 
     /**
      * Until the client has authenticated, arrays over 10 elements and strings over 16 KB are protocol
@@ -147,20 +147,20 @@ public final class RedisRequestParser {
             return protocolError(request, BIG_COUNT);
         }
         int base = in.readIndex();
-        if (!parseNumber(in, base + 1, lineEnd - 1) || number > MAX_MULTIBULK_LENGTH) {
+        if (!number.parse(in, base + 1, lineEnd - 1) || number.value() > MAX_MULTIBULK_LENGTH) {
             return protocolError(request, INVALID_MULTIBULK);
         }
-        if (authenticationRequired && number > UNAUTHENTICATED_MULTIBULK) {
+        if (authenticationRequired && number.value() > UNAUTHENTICATED_MULTIBULK) {
             return protocolError(request, UNAUTHENTICATED_COUNT);
         }
         position = lineEnd + 2;
         scanned = 0;
-        if (number <= 0) {
+        if (number.value() <= 0) {
             in.skip(position);
             state = State.START;
             return null;
         }
-        argsRemaining = number;
+        argsRemaining = number.value();
         state = State.ARG_HEADER;
         return null;
     }
@@ -187,13 +187,13 @@ public final class RedisRequestParser {
         if (first != '$') {
             return protocolError(request, EXPECTED_DOLLAR[first]);
         }
-        if (!parseNumber(in, base + position + 1, lineEnd - position - 1) || number < 0 || number > MAX_BULK_LENGTH) {
+        if (!number.parse(in, base + position + 1, lineEnd - position - 1) || number.value() < 0 || number.value() > MAX_BULK_LENGTH) {
             return protocolError(request, INVALID_BULK);
         }
-        if (authenticationRequired && number > UNAUTHENTICATED_BULK) {
+        if (authenticationRequired && number.value() > UNAUTHENTICATED_BULK) {
             return protocolError(request, UNAUTHENTICATED_LENGTH);
         }
-        bulkLength = number;
+        bulkLength = number.value();
         position = lineEnd + 2;
         scanned = 0;
         if (discarding) {
@@ -268,43 +268,5 @@ public final class RedisRequestParser {
         request.fail(error, 0, true);
         state = State.START;
         return Outcome.ERROR;
-    }
-
-    /**
-     * redis-server's {@code string2ll}: an optional minus and decimal digits, no leading zero (but "0"
-     * itself), no plus, no spaces, within 64-bit signed range.
-     */
-    private boolean parseNumber(Buffer in, int start, int length) {
-        if (length == 0 || length > 20) {
-            return false;
-        }
-        if (length == 1 && in.get(start) == '0') {
-            number = 0;
-            return true;
-        }
-        boolean negative = in.get(start) == '-';
-        int i = negative ? 1 : 0;
-        if (i == length || in.get(start + i) < '1' || in.get(start + i) > '9') {
-            return false;
-        }
-        if (length - i > 19) {
-            // Twenty digits are at least 10^19, beyond the 64-bit range either way.
-            return false;
-        }
-        long value = 0;
-        for (; i < length; i++) {
-            int digit = in.get(start + i) - '0';
-            if (digit < 0 || digit > 9) {
-                return false;
-            }
-            value = value * 10 + digit;
-        }
-        // Nineteen digits stay below 2^64: a value past 2^63 - 1 shows as negative, and of those only
-        // -2^63 itself is in range.
-        if (value < 0 && !(negative && value == Long.MIN_VALUE)) {
-            return false;
-        }
-        number = negative ? -value : value;
-        return true;
     }
 }

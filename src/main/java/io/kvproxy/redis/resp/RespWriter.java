@@ -52,18 +52,31 @@ public final class RespWriter {
     /** {@code :value\r\n}. */
     public static void writeInteger(Buffer out, long value) {
         out.put((byte) ':');
+        putSigned(out, value);
+        out.put(CRLF);
+    }
+
+    /** {@code value} in decimal as a bulk string: a number argument the proxy makes (an absolute expiry). */
+    public static void writeBulkInteger(Buffer out, long value) {
+        int digits = 1;
+        for (long rest = Long.divideUnsigned(magnitude(value), 10); rest != 0; rest = Long.divideUnsigned(rest, 10)) {
+            digits++;
+        }
+        out.put((byte) '$').putDecimal(value < 0 ? digits + 1 : digits).put(CRLF);
+        putSigned(out, value);
+        out.put(CRLF);
+    }
+
+    private static void putSigned(Buffer out, long value) {
         if (value < 0) {
             out.put((byte) '-');
-            if (value == Long.MIN_VALUE) {
-                // Its magnitude as an unsigned value: 2^63.
-                out.putDecimal(value);
-            } else {
-                out.putDecimal(-value);
-            }
-        } else {
-            out.putDecimal(value);
         }
-        out.put(CRLF);
+        out.putDecimal(magnitude(value));
+    }
+
+    /** The absolute value as an unsigned one: that of {@code Long.MIN_VALUE} is 2^63, which is itself. */
+    private static long magnitude(long value) {
+        return value < 0 ? -value : value;
     }
 
     /** A simple string or error line: {@code line} (with its {@code +} or {@code -}) and a CRLF. */

@@ -67,6 +67,11 @@ final class RedisCall implements RespReplyReceiver, ReplyQueue.Entry {
     private boolean[] replicaSync = new boolean[4];
     /** Replicate a DEL of the key whatever the master answered (SPOP, EVAL: the backup would not do the same). */
     private boolean replicateAsDelete;
+    /**
+     * The replica is a SET of the key still to be given the master's integer reply (INCR, DECR...): a
+     * backup that lost the key (restarted, or repaired with a DEL) would count from nothing.
+     */
+    private boolean replicateAsNewValue;
     private boolean anySync;
 
     RedisCall(RedisSession session, BufferPool pool) {
@@ -85,6 +90,7 @@ final class RedisCall implements RespReplyReceiver, ReplyQueue.Entry {
         masterRefused = false;
         replicaCount = 0;
         replicateAsDelete = false;
+        replicateAsNewValue = false;
         anySync = false;
         stored.clear();
         parts.clear();
@@ -153,6 +159,14 @@ final class RedisCall implements RespReplyReceiver, ReplyQueue.Entry {
         replicateAsDelete = true;
     }
 
+    /**
+     * The one replica, recorded as {@code SET key} ({@link #addReplica} with the key alone), takes the
+     * master's integer reply as its value when the master answers.
+     */
+    void replicateAsNewValue() {
+        replicateAsNewValue = true;
+    }
+
     @Override
     public CommandKind commandKind() {
         return commandKind;
@@ -169,6 +183,9 @@ final class RedisCall implements RespReplyReceiver, ReplyQueue.Entry {
     public void onReply(Buffer buffer, int offset, int length) {
         firstFrame(buffer, offset);
         deliver(buffer, offset, length);
+        if (replicateAsNewValue && !masterRefused) {
+            completeNewValueReplica(buffer, offset, length);
+        }
         replicate(masterRefused ? Outcome.REFUSED : Outcome.ACCEPTED);
         answered();
     }
@@ -209,6 +226,18 @@ final class RedisCall implements RespReplyReceiver, ReplyQueue.Entry {
         } else {
             stored.put(buffer, offset, length);
         }
+    }
+
+    /** {@code SET key} becomes {@code SET key N} for the master's reply {@code :N}; any other reply, a DEL of the key. */
+    private void completeNewValueReplica(Buffer reply, int offset, int length) {
+        if (replicaCount != 1 || reply.get(offset) != ':') {
+            replicateAsDelete = true;
+            return;
+        }
+        // The recorded header is *2 (SET, key): one argument more, of the same width.
+        replica.set(replicaStart[0] + 1, (byte) '3');
+        RespWriter.writeBulk(replica, reply, offset + 1, length - 1 - CRLF.length);
+        replicaEnd[0] = replica.writeIndex();
     }
 
     /** What became of the master's side of a write. */

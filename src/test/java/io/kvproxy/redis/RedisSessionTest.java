@@ -159,6 +159,28 @@ class RedisSessionTest {
         assertEquals(List.of("applied"), replicaOutcomes);
     }
 
+    /**
+     * A backup that lost a counter (restarted, or repaired with a DEL) would create it from nothing on an
+     * INCR replica and hold a value the master never had: the backup is sent the master's new value.
+     */
+    @Test
+    void anIncrementIsReplicatedAsASetOfTheMastersNewValue() throws Exception {
+        replicating = true;
+        RedisSession session = session(null);
+        feed(session, "INCRBY apple 5\r\nDECR apple\r\nINCR sync:n\r\nDECRBY apple x\r\n");
+        answer(masters[0], ":105\r\n");
+        answer(masters[0], ":104\r\n");
+        answer(masters[1], ":7\r\n");
+        answer(masters[0], "-ERR value is not an integer or out of range\r\n");
+        assertEquals("*3\r\n$3\r\nSET\r\n$5\r\napple\r\n$3\r\n105\r\n*3\r\n$3\r\nSET\r\n$5\r\napple\r\n$3\r\n104\r\n"
+                + "*3\r\n$3\r\nSET\r\n$6\r\nsync:n\r\n$1\r\n7\r\n", backup.sent());
+        answer(backup, "+OK\r\n");
+        answer(backup, "+OK\r\n");
+        answer(backup, "+OK\r\n");
+        assertEquals(":105\r\n:104\r\n:7\r\n-ERR value is not an integer or out of range\r\n", client());
+        assertEquals(List.of("applied", "applied", "applied"), replicaOutcomes);
+    }
+
     @Test
     void aSyncWriteWaitsForTheBackupAndAWriteWhoseOutcomeIsUnknownIsReplicatedAsADelete() throws Exception {
         replicating = true;

@@ -25,8 +25,9 @@ import java.util.Arrays;
  *   <li>SPLIT: one backend request per server of its keys ({@link #parts}), merged by {@link #merge}.</li>
  * </ul>
  * A write records its replicas at dispatch ({@link #addReplica}), while the client's bytes are there; they
- * are sent once the master has answered: as recorded when it accepted, as a DEL of each key when the
- * outcome is unknown (a server failed), not at all when it refused. A synchronous one ({@code sync_str})
+ * are sent once the master has answered (a SPLIT's, each part's keys once that part's server has): as
+ * recorded when it accepted, as a DEL of each key when the outcome is unknown (a server failed, or a
+ * part answered an error), not at all when it refused. A synchronous one ({@code sync_str})
  * holds the client's reply until the backup answers.
  *
  * <p>Owner: the client connection's worker. Buffers: {@link #stored}, the merge's and the replicas' are
@@ -247,17 +248,36 @@ final class RedisCall implements RespReplyReceiver, ReplyQueue.Entry {
         if (replicaCount == 0 || outcome == Outcome.REFUSED) {
             return;
         }
-        boolean asDelete = replicateAsDelete || outcome == Outcome.UNKNOWN;
         for (int n = 0; n < replicaCount; n++) {
-            boolean sync = replicaSync[n];
-            if (sync) {
-                pending++;
-            }
-            boolean sent = session.replicate(replica, replicaStart[n], replicaEnd[n] - replicaStart[n],
-                    replicaKey[n], replicaKeyLength[n], asDelete, sync ? this : null);
-            if (!sent && sync) {
-                onBackupAnswered(false);
-            }
+            replicate(n, replicateAsDelete || outcome == Outcome.UNKNOWN);
+        }
+    }
+
+    /**
+     * The replicas of a SPLIT's part {@code part}, its keys', as soon as its server answered: a later write
+     * of one of them on the same server connection is replicated when that server answers it, so holding
+     * these back for the other parts would let the later write reach the backup first. A part that failed
+     * or answered an error has an unknown outcome: its keys are deleted on the backup.
+     */
+    private void replicatePart(int part, boolean failed) {
+        if (replicaCount == 0) {
+            return;
+        }
+        for (int n = 0; n < merge.partKeyCount(part); n++) {
+            // A split records one replica per key, in the client's key order.
+            replicate(merge.partKey(part, n), replicateAsDelete || failed);
+        }
+    }
+
+    private void replicate(int n, boolean asDelete) {
+        boolean sync = replicaSync[n];
+        if (sync) {
+            pending++;
+        }
+        boolean sent = session.replicate(replica, replicaStart[n], replicaEnd[n] - replicaStart[n],
+                replicaKey[n], replicaKeyLength[n], asDelete, sync ? this : null);
+        if (!sent && sync) {
+            onBackupAnswered(false);
         }
     }
 
@@ -272,11 +292,10 @@ final class RedisCall implements RespReplyReceiver, ReplyQueue.Entry {
         answered();
     }
 
-    /** One part of a SPLIT answered; the last one completes the merge. */
-    private void onPartAnswered() {
+    /** Part {@code part} of a SPLIT answered: its keys are replicated; the last one completes the merge. */
+    private void onPartAnswered(Part part) {
+        replicatePart(part.index(), part.failed());
         if (parts.answered()) {
-            Outcome outcome = parts.failedCount() == 0 ? Outcome.ACCEPTED : Outcome.UNKNOWN;
-            replicate(outcome);
             answered();
         }
     }
@@ -342,7 +361,7 @@ final class RedisCall implements RespReplyReceiver, ReplyQueue.Entry {
         @Override
         public void onReply(Buffer buffer, int offset, int length) {
             frame(buffer, offset, length, true);
-            onPartAnswered();
+            onPartAnswered(this);
         }
 
         private void frame(Buffer buffer, int offset, int length, boolean last) {
@@ -360,7 +379,7 @@ final class RedisCall implements RespReplyReceiver, ReplyQueue.Entry {
             session.count(Counter.BACKEND_ERRORS, 1);
             markFailed(failure);
             merge.onPartFailure(index(), ProxyReplies.failure(failure));
-            onPartAnswered();
+            onPartAnswered(this);
         }
     }
 }

@@ -181,6 +181,27 @@ class RedisSessionTest {
         assertEquals(List.of("applied", "applied", "applied"), replicaOutcomes);
     }
 
+    /**
+     * A split write's keys are replicated as each server answers its part, not once every part has: a
+     * later write of one of its keys, answered by the same server before another part is, must not reach
+     * the backup first, or the backup would end with the older value.
+     */
+    @Test
+    void aSplitWritesKeysAreReplicatedInStepWithTheirServersLaterWrites() throws Exception {
+        replicating = true;
+        RedisSession session = session(null);
+        feed(session, "MSET apple 1 zoo 2\r\nSET zoo 3\r\nDEL bee yak\r\n");
+        answer(masters[1], "+OK\r\n");
+        answer(masters[1], "+OK\r\n");
+        answer(masters[1], "-ERR Connection timed out\r\n");
+        assertEquals("*3\r\n$3\r\nSET\r\n$3\r\nzoo\r\n$1\r\n2\r\n*3\r\n$3\r\nSET\r\n$3\r\nzoo\r\n$1\r\n3\r\n"
+                + "*2\r\n$3\r\nDEL\r\n$3\r\nyak\r\n", backup.sent());
+        answer(masters[0], "+OK\r\n");
+        answer(masters[0], ":1\r\n");
+        assertEquals("*3\r\n$3\r\nSET\r\n$5\r\napple\r\n$1\r\n1\r\n*2\r\n$3\r\nDEL\r\n$3\r\nbee\r\n", backup.sent());
+        assertEquals("+OK\r\n+OK\r\n-ERR Connection timed out\r\n", client());
+    }
+
     @Test
     void aSyncWriteWaitsForTheBackupAndAWriteWhoseOutcomeIsUnknownIsReplicatedAsADelete() throws Exception {
         replicating = true;

@@ -10,6 +10,7 @@ import io.kvproxy.spi.Buffer;
 import io.kvproxy.spi.BufferPool;
 import io.kvproxy.spi.CommandKind;
 import io.kvproxy.spi.Counter;
+import java.nio.charset.StandardCharsets;
 import io.kvproxy.spi.ReplyQueue;
 import io.kvproxy.spi.RequestParts;
 import java.util.Arrays;
@@ -25,8 +26,9 @@ import java.util.Arrays;
  *   <li>SPLIT: one backend request per server of its keys ({@link #parts}), merged by {@link #merge}.</li>
  * </ul>
  * A write records its replicas at dispatch ({@link #addReplica}), while the client's bytes are there; they
- * are sent once the master has answered: as recorded when it accepted, as a DEL of each key when the
- * outcome is unknown (a server failed), not at all when it refused. A synchronous one ({@code sync_str})
+ * are sent once the master has answered (a SPLIT's, each part's keys once that part's server has): as
+ * recorded when it accepted, as a DEL of each key when the outcome is unknown (a server failed, or a
+ * part answered an error), not at all when it refused. A synchronous one ({@code sync_str})
  * holds the client's reply until the backup answers.
  *
  * <p>Owner: the client connection's worker. Buffers: {@link #stored}, the merge's and the replicas' are
@@ -39,6 +41,7 @@ final class RedisCall implements RespReplyReceiver, ReplyQueue.Entry {
     private static final int FIRST_CHUNK_BYTES = 256;
     private static final int MAX_BYTES = Integer.MAX_VALUE - 64;
     private static final byte[] CRLF = {'\r', '\n'};
+    private static final byte[] KEEPTTL = "KEEPTTL".getBytes(StandardCharsets.US_ASCII);
 
     private final RedisSession session;
     private final BufferPool pool;
@@ -67,6 +70,11 @@ final class RedisCall implements RespReplyReceiver, ReplyQueue.Entry {
     private boolean[] replicaSync = new boolean[4];
     /** Replicate a DEL of the key whatever the master answered (SPOP, EVAL: the backup would not do the same). */
     private boolean replicateAsDelete;
+    /**
+     * The replica is a SET of the key still to be given the master's integer reply (INCR, DECR...): a
+     * backup that lost the key (restarted, or repaired with a DEL) would count from nothing.
+     */
+    private boolean replicateAsNewValue;
     private boolean anySync;
 
     RedisCall(RedisSession session, BufferPool pool) {
@@ -85,6 +93,7 @@ final class RedisCall implements RespReplyReceiver, ReplyQueue.Entry {
         masterRefused = false;
         replicaCount = 0;
         replicateAsDelete = false;
+        replicateAsNewValue = false;
         anySync = false;
         stored.clear();
         parts.clear();
@@ -181,6 +190,14 @@ final class RedisCall implements RespReplyReceiver, ReplyQueue.Entry {
         replicateAsDelete = true;
     }
 
+    /**
+     * The one replica, recorded as {@code SET key} ({@link #addReplica} with the key alone), takes the
+     * master's integer reply as its value when the master answers.
+     */
+    void replicateAsNewValue() {
+        replicateAsNewValue = true;
+    }
+
     @Override
     public CommandKind commandKind() {
         return commandKind;
@@ -197,6 +214,9 @@ final class RedisCall implements RespReplyReceiver, ReplyQueue.Entry {
     public void onReply(Buffer buffer, int offset, int length) {
         firstFrame(buffer, offset);
         deliver(buffer, offset, length);
+        if (replicateAsNewValue && !masterRefused) {
+            completeNewValueReplica(buffer, offset, length);
+        }
         replicate(masterRefused ? Outcome.REFUSED : Outcome.ACCEPTED);
         answered();
     }
@@ -239,6 +259,20 @@ final class RedisCall implements RespReplyReceiver, ReplyQueue.Entry {
         }
     }
 
+    /** {@code SET key} becomes {@code SET key N KEEPTTL} for the master's reply {@code :N}; any other reply, a DEL of the key. */
+    private void completeNewValueReplica(Buffer reply, int offset, int length) {
+        if (replicaCount != 1 || reply.get(offset) != ':') {
+            replicateAsDelete = true;
+            return;
+        }
+        // The recorded header is *2 (SET, key): two arguments more, of the same width. KEEPTTL: INCR keeps
+        // the master's expiry, and a SET without it would make the backup's copy outlive the master's.
+        replica.set(replicaStart[0] + 1, (byte) '4');
+        RespWriter.writeBulk(replica, reply, offset + 1, length - 1 - CRLF.length);
+        RespWriter.writeBulk(replica, KEEPTTL);
+        replicaEnd[0] = replica.writeIndex();
+    }
+
     /** What became of the master's side of a write. */
     private enum Outcome { ACCEPTED, REFUSED, UNKNOWN }
 
@@ -246,17 +280,36 @@ final class RedisCall implements RespReplyReceiver, ReplyQueue.Entry {
         if (replicaCount == 0 || outcome == Outcome.REFUSED) {
             return;
         }
-        boolean asDelete = replicateAsDelete || outcome == Outcome.UNKNOWN;
         for (int n = 0; n < replicaCount; n++) {
-            boolean sync = replicaSync[n];
-            if (sync) {
-                pending++;
-            }
-            boolean sent = session.replicate(replica, replicaStart[n], replicaEnd[n] - replicaStart[n],
-                    replicaKey[n], replicaKeyLength[n], asDelete, sync ? this : null);
-            if (!sent && sync) {
-                onBackupAnswered(false);
-            }
+            replicate(n, replicateAsDelete || outcome == Outcome.UNKNOWN);
+        }
+    }
+
+    /**
+     * The replicas of a SPLIT's part {@code part}, its keys', as soon as its server answered: a later write
+     * of one of them on the same server connection is replicated when that server answers it, so holding
+     * these back for the other parts would let the later write reach the backup first. A part that failed
+     * or answered an error has an unknown outcome: its keys are deleted on the backup.
+     */
+    private void replicatePart(int part, boolean failed) {
+        if (replicaCount == 0) {
+            return;
+        }
+        for (int n = 0; n < merge.partKeyCount(part); n++) {
+            // A split records one replica per key, in the client's key order.
+            replicate(merge.partKey(part, n), replicateAsDelete || failed);
+        }
+    }
+
+    private void replicate(int n, boolean asDelete) {
+        boolean sync = replicaSync[n];
+        if (sync) {
+            pending++;
+        }
+        boolean sent = session.replicate(replica, replicaStart[n], replicaEnd[n] - replicaStart[n],
+                replicaKey[n], replicaKeyLength[n], asDelete, sync ? this : null);
+        if (!sent && sync) {
+            onBackupAnswered(false);
         }
     }
 
@@ -271,11 +324,10 @@ final class RedisCall implements RespReplyReceiver, ReplyQueue.Entry {
         answered();
     }
 
-    /** One part of a SPLIT answered; the last one completes the merge. */
-    private void onPartAnswered() {
+    /** Part {@code part} of a SPLIT answered: its keys are replicated; the last one completes the merge. */
+    private void onPartAnswered(Part part) {
+        replicatePart(part.index(), part.failed());
         if (parts.answered()) {
-            Outcome outcome = parts.failedCount() == 0 ? Outcome.ACCEPTED : Outcome.UNKNOWN;
-            replicate(outcome);
             answered();
         }
     }
@@ -341,7 +393,7 @@ final class RedisCall implements RespReplyReceiver, ReplyQueue.Entry {
         @Override
         public void onReply(Buffer buffer, int offset, int length) {
             frame(buffer, offset, length, true);
-            onPartAnswered();
+            onPartAnswered(this);
         }
 
         private void frame(Buffer buffer, int offset, int length, boolean last) {
@@ -359,7 +411,7 @@ final class RedisCall implements RespReplyReceiver, ReplyQueue.Entry {
             session.count(Counter.BACKEND_ERRORS, 1);
             markFailed(failure);
             merge.onPartFailure(index(), ProxyReplies.failure(failure));
-            onPartAnswered();
+            onPartAnswered(this);
         }
     }
 }

@@ -190,7 +190,10 @@ final class RedisSession implements ClientSession {
             return;
         }
         RedisCall call = enqueue(RedisCall.Kind.FORWARD, kindOf(command));
-        if (write && replicator.enabled()) {
+        if (write && replicator.enabled() && isCounter(command)) {
+            call.addReplica(in, request, SET, keyArg, keyArg + 1, keyArg, isSync(in, keyIndex, keyLength));
+            call.replicateAsNewValue();
+        } else if (write && replicator.enabled()) {
             // The deadline of a relative expiry counts from now, when the master is sent the request.
             call.addReplica(in, request, command, expiry, System.currentTimeMillis(), isSync(in, keyIndex, keyLength));
             if (command == RedisCommand.SPOP || command == RedisCommand.EVAL || command == RedisCommand.EVALSHA) {
@@ -264,6 +267,15 @@ final class RedisSession implements ClientSession {
         }
         count(Counter.BACKEND_ERRORS, 1);
         local().line(ProxyReplies.failure(BackendFailure.UNAVAILABLE));
+    }
+
+    /**
+     * The integer counters of strings: replicated as a SET of the master's new value, since on a backup
+     * that lost the key the command itself would create it from nothing and count from there.
+     */
+    private static boolean isCounter(RedisCommand command) {
+        return command == RedisCommand.INCR || command == RedisCommand.INCRBY || command == RedisCommand.DECR
+                || command == RedisCommand.DECRBY;
     }
 
     private boolean isSync(Buffer in, int keyIndex, int keyLength) {

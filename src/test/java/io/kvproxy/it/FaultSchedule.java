@@ -12,37 +12,37 @@ import java.util.Random;
  * random while. Never every master at once, so some keys always have a server. When the time is up every
  * server is resumed or restarted. The schedule owns the server handles: a restart replaces one.
  */
-final class FaultSchedule implements Runnable {
+final class FaultSchedule<S extends ServerProcess<S>> implements Runnable {
 
     enum State { UP, STOPPED, KILLED }
 
-    private static final class Slot {
+    private static final class Slot<S extends ServerProcess<S>> {
         final String name;
         final boolean master;
-        MemcachedServer server;
+        S server;
         State state = State.UP;
         long recoverAtNanos;
 
-        Slot(String name, boolean master, MemcachedServer server) {
+        Slot(String name, boolean master, S server) {
             this.name = name;
             this.master = master;
             this.server = server;
         }
     }
 
-    private final List<Slot> slots = new ArrayList<>();
+    private final List<Slot<S>> slots = new ArrayList<>();
     private final Random random;
     private final Duration duration;
     private final long startNanos;
     private final List<String> events = new ArrayList<>();
     private int faults;
 
-    FaultSchedule(long seed, List<MemcachedServer> masters, List<MemcachedServer> backups, Duration duration, long startNanos) {
+    FaultSchedule(long seed, List<S> masters, List<S> backups, Duration duration, long startNanos) {
         for (int i = 0; i < masters.size(); i++) {
-            slots.add(new Slot("master" + (i + 1), true, masters.get(i)));
+            slots.add(new Slot<>("master" + (i + 1), true, masters.get(i)));
         }
         for (int i = 0; i < backups.size(); i++) {
-            slots.add(new Slot("backup" + (i + 1), false, backups.get(i)));
+            slots.add(new Slot<>("backup" + (i + 1), false, backups.get(i)));
         }
         this.random = new Random(seed);
         this.duration = duration;
@@ -72,7 +72,7 @@ final class FaultSchedule implements Runnable {
     }
 
     private void injectOne() throws IOException, InterruptedException {
-        Slot slot = slots.get(random.nextInt(slots.size()));
+        Slot<S> slot = slots.get(random.nextInt(slots.size()));
         boolean kill = random.nextInt(100) < 45;
         long downMillis = 300 + random.nextInt(3200);
         synchronized (this) {
@@ -99,7 +99,7 @@ final class FaultSchedule implements Runnable {
     }
 
     private synchronized void recoverDue(boolean all) throws IOException, InterruptedException {
-        for (Slot slot : slots) {
+        for (Slot<S> slot : slots) {
             if (slot.state == State.UP || (!all && System.nanoTime() - slot.recoverAtNanos < 0)) {
                 continue;
             }
@@ -107,7 +107,7 @@ final class FaultSchedule implements Runnable {
                 signal("CONT", slot);
                 event("SIGCONT " + slot.name);
             } else {
-                slot.server = MemcachedServer.start(slot.server.port());
+                slot.server = slot.server.restart();
                 event("restarted " + slot.name + " (pid " + slot.server.pid() + ")");
             }
             slot.state = State.UP;
@@ -124,7 +124,7 @@ final class FaultSchedule implements Runnable {
         }
     }
 
-    private static void signal(String signal, Slot slot) throws IOException, InterruptedException {
+    private static void signal(String signal, Slot<?> slot) throws IOException, InterruptedException {
         int exit = new ProcessBuilder("kill", "-" + signal, Long.toString(slot.server.pid())).start().waitFor();
         if (exit != 0) {
             throw new IOException("kill -" + signal + " " + slot.server.pid() + " exited " + exit);
@@ -136,7 +136,7 @@ final class FaultSchedule implements Runnable {
     }
 
     /** The current handles, masters first: a restarted server is a new process on the same port. */
-    synchronized List<MemcachedServer> servers(boolean master) {
+    synchronized List<S> servers(boolean master) {
         return slots.stream().filter(s -> s.master == master).map(s -> s.server).toList();
     }
 
@@ -151,10 +151,10 @@ final class FaultSchedule implements Runnable {
     /** Ends every server (resumed first: a stopped process cannot handle SIGTERM) and checks none is left. */
     synchronized void closeAll() {
         recoverAllNow();
-        for (Slot slot : slots) {
+        for (Slot<S> slot : slots) {
             slot.server.close();
             if (slot.server.isAlive()) {
-                throw new IllegalStateException("memcached " + slot.server.pid() + " still running");
+                throw new IllegalStateException(slot.name + " (pid " + slot.server.pid() + ") still running");
             }
         }
     }

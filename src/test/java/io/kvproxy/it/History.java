@@ -32,7 +32,15 @@ final class History {
      * How an operation ended. A write that is {@link #ERROR} or {@link #NO_REPLY} has an unknown outcome:
      * the master may or may not have applied it (a hung server applies a timed-out write when it resumes).
      */
-    enum Outcome { ACK, ERROR, NO_REPLY, VALUE, MISS }
+    enum Outcome {
+        ACK, ERROR, NO_REPLY, VALUE, MISS,
+        /**
+         * An increment that found no key and made one from nothing (Redis's INCR; memcached's answers
+         * NOT_FOUND, a {@link #MISS}): it applied, but its value descends from no reset, so like a miss it
+         * says nothing of the acknowledged writes before it (the key was lost), and it orders nothing.
+         */
+        CREATED
+    }
 
     /**
      * One operation. {@code seq} orders a key's writes (0 for reads); {@code value} is what a set wrote,
@@ -76,9 +84,16 @@ final class History {
     private final List<Operation> operations = new ArrayList<>();
     private final List<Anomaly> anomalies = new ArrayList<>();
     private final long startNanos;
+    private final boolean incrementsCreate;
 
     History(long startNanos) {
+        this(startNanos, false);
+    }
+
+    /** {@code incrementsCreate}: an increment of a missing key creates it (Redis), where memcached's finds nothing. */
+    History(long startNanos, boolean incrementsCreate) {
         this.startNanos = startNanos;
+        this.incrementsCreate = incrementsCreate;
     }
 
     /** Before the run: {@code writer} is the only client that will write {@code key}. */
@@ -105,10 +120,11 @@ final class History {
 
     synchronized Snapshot snapshot() {
         return new Snapshot(Collections.unmodifiableMap(new LinkedHashMap<>(keys)), List.copyOf(operations),
-                List.copyOf(anomalies), startNanos);
+                List.copyOf(anomalies), startNanos, incrementsCreate);
     }
 
     /** A consistent copy for the checker; times print as milliseconds since {@code startNanos}. */
-    record Snapshot(Map<String, KeySpec> keys, List<Operation> operations, List<Anomaly> anomalies, long startNanos) {
+    record Snapshot(Map<String, KeySpec> keys, List<Operation> operations, List<Anomaly> anomalies, long startNanos,
+                    boolean incrementsCreate) {
     }
 }

@@ -138,12 +138,38 @@ final class HistoryChecker {
             return new Violation(Rule.FOREIGN_VALUE, read.key(), "counter read returned \"" + read.value() + "\"", read);
         }
         Operation acked = lastAckedBefore(read.key(), read.invokeNanos());
+        if (history.incrementsCreate() && History.counterResetSeq(spec.kind(), seen) == 0) {
+            return judgeCreatedCounterRead(read, seen, acked);
+        }
         if (acked != null && behind(spec.kind(), seen, Long.parseUnsignedLong(acked.value()))) {
             Operation reset = counterSource(spec, seen);
             return new Violation(Rule.STALE_READ, read.key(), "counter read " + seen + (reset != null ? " (since " + describe(reset)
                     + ")" : "") + " after " + describe(acked) + " was acknowledged", read, named(reset, acked));
         }
         return null;
+    }
+
+    /**
+     * A counter value that descends from no reset: an increment created the key from nothing (Redis's INCR
+     * on a missing key), one acknowledged as {@link Outcome#CREATED} or one of unknown outcome. Such a value
+     * is stale once a write issued after every such increment sent before the read ended was
+     * acknowledged before the read began: the key was written anew since, and the copy that increment
+     * made should be gone.
+     */
+    private Violation judgeCreatedCounterRead(Operation read, long seen, Operation acked) {
+        Operation creator = null;
+        for (Operation write : writesByKey.getOrDefault(read.key(), List.of())) {
+            boolean mayCreate = write.kind() == Kind.INCR && write.outcome() != Outcome.ACK && write.outcome() != Outcome.MISS;
+            if (mayCreate && write.invokeNanos() < read.completeNanos() && (creator == null || write.seq() > creator.seq())) {
+                creator = write;
+            }
+        }
+        if (acked == null || (creator != null && creator.seq() > acked.seq())) {
+            return null;
+        }
+        return new Violation(Rule.STALE_READ, read.key(), "counter read " + seen + ", created from nothing by "
+                + (creator == null ? "no increment" : describe(creator)) + ", after " + describe(acked) + " was acknowledged",
+                read, named(creator, acked));
     }
 
     /** Acknowledged counter values must move one way in seq order: a step back is an update applied to a stale copy. */

@@ -113,6 +113,34 @@ class HistoryCheckerTest {
         assertEquals(List.of(Rule.COUNTER_BACKWARDS, Rule.STALE_READ, Rule.STALE_READ), rules(violations()));
     }
 
+    /**
+     * Redis's INCR creates a missing key, from nothing: its value, below every reset's base, says nothing
+     * of the acknowledged writes before it (the key was lost) until a write issued after every increment
+     * that may have created it is acknowledged.
+     */
+    @Test
+    void aCounterAnIncrementCreatedFromNothingIsStaleOnceAWriteAfterThatIncrementIsAcknowledged() {
+        History redis = new History(0, true);
+        redis.declare("n", KeyKind.COUNTER_UP, "w");
+        String base = Long.toString(History.counterBase(KeyKind.COUNTER_UP, 1));
+        record(redis, Kind.SET, 1, base, 0, 1, Outcome.ACK);
+        record(redis, Kind.INCR, 2, "3", 2, 3, Outcome.CREATED);
+        record(redis, Kind.READ, 0, "3", 4, 5, Outcome.VALUE);
+        record(redis, Kind.INCR, 3, null, 6, 7, Outcome.ERROR);
+        record(redis, Kind.READ, 0, "5", 8, 9, Outcome.VALUE);
+        assertEquals(List.of(), new HistoryChecker(redis.snapshot()).checkOperations(Long.MAX_VALUE));
+        String reset = Long.toString(History.counterBase(KeyKind.COUNTER_UP, 4));
+        record(redis, Kind.SET, 4, reset, 10, 11, Outcome.ACK);
+        record(redis, Kind.READ, 0, "5", 12, 13, Outcome.VALUE);
+        List<Violation> violations = new HistoryChecker(redis.snapshot()).checkOperations(Long.MAX_VALUE);
+        assertEquals(List.of(Rule.STALE_READ), rules(violations));
+        assertTrue(violations.get(0).message().contains("created from nothing by w's INCR (seq 3"), violations.get(0).message());
+    }
+
+    private static void record(History into, Kind kind, long seq, String value, long invokeMillis, long doneMillis, Outcome outcome) {
+        into.record(new Operation(kind == Kind.READ ? "r" : "w", kind, "n", seq, value, invokeMillis * 1_000_000, doneMillis * 1_000_000, outcome));
+    }
+
     @Test
     void aStaleCounterValueIsTracedToTheResetItCountsFrom() {
         assertEquals(7, History.counterResetSeq(KeyKind.COUNTER_UP, History.counterBase(KeyKind.COUNTER_UP, 7) + 999_999_999));

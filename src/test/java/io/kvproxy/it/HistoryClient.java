@@ -1,5 +1,6 @@
 package io.kvproxy.it;
 
+import io.kvproxy.it.History.KeyKind;
 import io.kvproxy.it.History.KeySpec;
 import io.kvproxy.it.History.Kind;
 import io.kvproxy.it.History.Operation;
@@ -103,7 +104,8 @@ abstract class HistoryClient implements Runnable {
     /**
      * Records a write by what its reply said: a set acknowledged, or for an add ({@code isAdd}) a miss; a
      * delete acknowledged whether or not the key was there; an incr/decr acknowledged with its new
-     * {@code counter} value, or a miss after which the counter is written anew. Any other reply ({@code
+     * {@code counter} value, or a miss after which the counter is written anew; an incr whose value
+     * descends from no reset created its key from nothing (Redis), and the counter is written anew too. Any other reply ({@code
      * line}) belongs to another request.
      */
     void recordWrite(Kind kind, String key, long writeSeq, String value, boolean isAdd, WriteReply reply, String counter,
@@ -129,6 +131,10 @@ abstract class HistoryClient implements Runnable {
                 if (reply == WriteReply.NOT_FOUND) {
                     needsReset.add(key);
                     record(kind, key, writeSeq, null, invokeNanos, Outcome.MISS);
+                } else if (reply == WriteReply.DONE && counter != null && History.counterResetSeq(KeyKind.COUNTER_UP, Long.parseUnsignedLong(counter)) == 0) {
+                    // Below every reset's base: the increment found no key and created it (Redis).
+                    needsReset.add(key);
+                    record(kind, key, writeSeq, counter, invokeNanos, Outcome.CREATED);
                 } else if (reply == WriteReply.DONE && counter != null) {
                     record(kind, key, writeSeq, counter, invokeNanos, Outcome.ACK);
                 } else {

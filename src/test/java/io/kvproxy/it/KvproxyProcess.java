@@ -43,7 +43,7 @@ final class KvproxyProcess implements AutoCloseable {
     }
 
     /** A cluster section over {@code servers}, ids 1.., weight 100. */
-    static String cluster(String name, List<MemcachedServer> servers) {
+    static String cluster(String name, List<? extends ServerProcess<?>> servers) {
         StringBuilder section = new StringBuilder("[" + name + "]\n");
         for (int i = 0; i < servers.size(); i++) {
             section.append(servers.get(i).address()).append(" = \"").append(i + 1).append(":100\"\n");
@@ -126,14 +126,14 @@ final class KvproxyProcess implements AutoCloseable {
     }
 
     /** Stops the daemon (if it started) and every server, and checks that none is left running. */
-    static void stopAll(KvproxyProcess proxy, List<MemcachedServer> servers) throws InterruptedException {
+    static void stopAll(KvproxyProcess proxy, List<? extends ServerProcess<?>> servers) throws InterruptedException {
         if (proxy != null) {
             proxy.stop();
         }
-        for (MemcachedServer server : servers) {
+        for (ServerProcess<?> server : servers) {
             server.close();
             if (server.isAlive()) {
-                throw new IllegalStateException("memcached " + server.pid() + " still running");
+                throw new IllegalStateException(server.address() + " (pid " + server.pid() + ") still running");
             }
         }
     }

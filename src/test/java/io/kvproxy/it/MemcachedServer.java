@@ -16,7 +16,7 @@ import java.util.concurrent.TimeUnit;
  * Fails loudly when memcached is not installed: the suite never skips. Public for the load generator's
  * tests in {@code io.kvproxy.loadgen}.
  */
-public final class MemcachedServer implements AutoCloseable {
+public final class MemcachedServer implements ServerProcess<MemcachedServer> {
 
     private final int port;
     private final Process process;
@@ -85,20 +85,29 @@ public final class MemcachedServer implements AutoCloseable {
         throw new IllegalStateException(program + " is not installed: run sbin/test, or apt-get install -y memcached nutcracker libmemcached-tools");
     }
 
+    @Override
     public int port() {
         return port;
     }
 
-    String address() {
+    @Override
+    public String address() {
         return "127.0.0.1:" + port;
     }
 
+    @Override
     public long pid() {
         return process.pid();
     }
 
-    boolean isAlive() {
+    @Override
+    public boolean isAlive() {
         return process.isAlive();
+    }
+
+    @Override
+    public MemcachedServer restart() throws IOException, InterruptedException {
+        return start(port);
     }
 
     static int freePort() throws IOException {

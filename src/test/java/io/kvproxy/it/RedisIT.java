@@ -74,11 +74,7 @@ class RedisIT {
     }
 
     private static String cluster(String name, List<RedisServer> members) {
-        StringBuilder section = new StringBuilder("[" + name + "]\n");
-        for (int i = 0; i < members.size(); i++) {
-            section.append(members.get(i).address()).append(" = \"").append(i + 1).append(":100\"\n");
-        }
-        return section.toString();
+        return KvproxyProcess.cluster(name, members);
     }
 
     /** The daemon over the {@code master} cluster of {@code clusters} as {@code hosts}, {@code poolExtra} lines in the pool. */

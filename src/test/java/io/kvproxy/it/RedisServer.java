@@ -10,14 +10,18 @@ import java.util.concurrent.TimeUnit;
  * A real redis-server process on a free loopback port, in the foreground (its pid is ours to end), with
  * no persistence. Fails loudly when redis-server is not installed: the suite never skips.
  */
-final class RedisServer implements AutoCloseable {
+final class RedisServer implements ServerProcess<RedisServer> {
 
     private final int port;
     private final Process process;
+    private final String password;
+    private final String[] options;
 
-    private RedisServer(int port, Process process) {
+    private RedisServer(int port, Process process, String password, String[] options) {
         this.port = port;
         this.process = process;
+        this.password = password;
+        this.options = options;
     }
 
     /** A fresh redis-server; {@code password} (or null) becomes its {@code requirepass}; {@code options} follow ({@code --name value}). */
@@ -50,28 +54,37 @@ final class RedisServer implements AutoCloseable {
         command.addAll(List.of(options));
         Process process = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
         if (Await.until(Duration.ofSeconds(5), () -> !process.isAlive() || MemcachedServer.accepts(port)) && process.isAlive()) {
-            return new RedisServer(port, process);
+            return new RedisServer(port, process, password, options);
         }
         process.destroyForcibly().waitFor(5, TimeUnit.SECONDS);
         return null;
     }
 
-    int port() {
+    @Override
+    public int port() {
         return port;
     }
 
-    /** {@code 127.0.0.1:port}, as a cluster section names a server. */
-    String address() {
+    @Override
+    public String address() {
         return "127.0.0.1:" + port;
     }
 
     /** The process's id: where a test sends STOP and CONT to stall and resume the server. */
-    long pid() {
+    @Override
+    public long pid() {
         return process.pid();
     }
 
-    boolean isAlive() {
+    @Override
+    public boolean isAlive() {
         return process.isAlive();
+    }
+
+    /** The same password and options on the same port, as a redis-server restarted by its operator. */
+    @Override
+    public RedisServer restart() throws IOException, InterruptedException {
+        return startOn(port, password, options);
     }
 
     @Override

@@ -159,6 +159,51 @@ class RedisSessionTest {
         assertEquals(List.of("applied"), replicaOutcomes);
     }
 
+    /**
+     * A backup that lost a counter (restarted, or repaired with a DEL) would create it from nothing on an
+     * INCR replica and hold a value the master never had: the backup is sent the master's new value.
+     */
+    @Test
+    void anIncrementIsReplicatedAsASetOfTheMastersNewValue() throws Exception {
+        replicating = true;
+        RedisSession session = session(null);
+        feed(session, "INCRBY apple 5\r\nDECR apple\r\nINCR sync:n\r\nDECRBY apple x\r\n");
+        answer(masters[0], ":105\r\n");
+        answer(masters[0], ":104\r\n");
+        answer(masters[1], ":7\r\n");
+        answer(masters[0], "-ERR value is not an integer or out of range\r\n");
+        // KEEPTTL: the master's counter keeps its expiry, so must the backup's.
+        assertEquals("*4\r\n$3\r\nSET\r\n$5\r\napple\r\n$3\r\n105\r\n$7\r\nKEEPTTL\r\n"
+                + "*4\r\n$3\r\nSET\r\n$5\r\napple\r\n$3\r\n104\r\n$7\r\nKEEPTTL\r\n"
+                + "*4\r\n$3\r\nSET\r\n$6\r\nsync:n\r\n$1\r\n7\r\n$7\r\nKEEPTTL\r\n", backup.sent());
+        answer(backup, "+OK\r\n");
+        answer(backup, "+OK\r\n");
+        answer(backup, "+OK\r\n");
+        assertEquals(":105\r\n:104\r\n:7\r\n-ERR value is not an integer or out of range\r\n", client());
+        assertEquals(List.of("applied", "applied", "applied"), replicaOutcomes);
+    }
+
+    /**
+     * A split write's keys are replicated as each server answers its part, not once every part has: a
+     * later write of one of its keys, answered by the same server before another part is, must not reach
+     * the backup first, or the backup would end with the older value.
+     */
+    @Test
+    void aSplitWritesKeysAreReplicatedInStepWithTheirServersLaterWrites() throws Exception {
+        replicating = true;
+        RedisSession session = session(null);
+        feed(session, "MSET apple 1 zoo 2\r\nSET zoo 3\r\nDEL bee yak\r\n");
+        answer(masters[1], "+OK\r\n");
+        answer(masters[1], "+OK\r\n");
+        answer(masters[1], "-ERR Connection timed out\r\n");
+        assertEquals("*3\r\n$3\r\nSET\r\n$3\r\nzoo\r\n$1\r\n2\r\n*3\r\n$3\r\nSET\r\n$3\r\nzoo\r\n$1\r\n3\r\n"
+                + "*2\r\n$3\r\nDEL\r\n$3\r\nyak\r\n", backup.sent());
+        answer(masters[0], "+OK\r\n");
+        answer(masters[0], ":1\r\n");
+        assertEquals("*3\r\n$3\r\nSET\r\n$5\r\napple\r\n$1\r\n1\r\n*2\r\n$3\r\nDEL\r\n$3\r\nbee\r\n", backup.sent());
+        assertEquals("+OK\r\n+OK\r\n-ERR Connection timed out\r\n", client());
+    }
+
     @Test
     void aSyncWriteWaitsForTheBackupAndAWriteWhoseOutcomeIsUnknownIsReplicatedAsADelete() throws Exception {
         replicating = true;

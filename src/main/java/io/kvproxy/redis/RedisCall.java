@@ -71,6 +71,12 @@ final class RedisCall implements RespReplyReceiver, ReplyQueue.Entry {
     /** Replicate a DEL of the key whatever the master answered (SPOP, EVAL: the backup would not do the same). */
     private boolean replicateAsDelete;
     /**
+     * For a conditional write (SET NX/XX, SETNX, HSETNX), the first byte of the master's reply when it did
+     * the write ({@code '+'}: OK; {@code ':'}: the integer 1), else 0. A backup that lacks the key, or
+     * holds an older copy, would judge the condition otherwise and make a value the master refused.
+     */
+    private byte doneReply;
+    /**
      * The replica is a SET of the key still to be given the master's integer reply (INCR, DECR...): a
      * backup that lost the key (restarted, or repaired with a DEL) would count from nothing.
      */
@@ -93,6 +99,7 @@ final class RedisCall implements RespReplyReceiver, ReplyQueue.Entry {
         masterRefused = false;
         replicaCount = 0;
         replicateAsDelete = false;
+        doneReply = 0;
         replicateAsNewValue = false;
         anySync = false;
         stored.clear();
@@ -186,6 +193,11 @@ final class RedisCall implements RespReplyReceiver, ReplyQueue.Entry {
     }
 
     /** The key's replica is a DEL whatever the master answers: the backup would not compute what the master did. */
+    /** Replicate only if the master did the write, as its reply says: {@code '+'} for OK, {@code ':'} for 1. */
+    void replicateIfDone(byte reply) {
+        doneReply = reply;
+    }
+
     void replicateAsDelete() {
         replicateAsDelete = true;
     }
@@ -217,7 +229,8 @@ final class RedisCall implements RespReplyReceiver, ReplyQueue.Entry {
         if (replicateAsNewValue && !masterRefused) {
             completeNewValueReplica(buffer, offset, length);
         }
-        replicate(masterRefused ? Outcome.REFUSED : Outcome.ACCEPTED);
+        boolean notDone = doneReply != 0 && !masterDid(buffer, offset, length);
+        replicate(masterRefused || notDone ? Outcome.REFUSED : Outcome.ACCEPTED);
         answered();
     }
 
@@ -271,6 +284,12 @@ final class RedisCall implements RespReplyReceiver, ReplyQueue.Entry {
         RespWriter.writeBulk(replica, reply, offset + 1, length - 1 - CRLF.length);
         RespWriter.writeBulk(replica, KEEPTTL);
         replicaEnd[0] = replica.writeIndex();
+    }
+
+    /** Whether the master's reply to a conditional write says it wrote: {@code +OK}, or {@code :1}. */
+    private boolean masterDid(Buffer reply, int offset, int length) {
+        byte first = reply.get(offset);
+        return first == doneReply && (first != ':' || length == 4 && reply.get(offset + 1) == '1');
     }
 
     /** What became of the master's side of a write. */

@@ -45,6 +45,9 @@ final class RedisSession implements ClientSession {
     /** Reply bytes waiting for the client past which a streamed reply stops taking parts. */
     private static final int STREAM_LIMIT_BYTES = 4 * 1024 * 1024;
     private static final byte[] SET = {'S', 'E', 'T'};
+    private static final byte[] NX = {'N', 'X'};
+    private static final byte[] XX = {'X', 'X'};
+    private static final byte[] GET = {'G', 'E', 'T'};
 
     private final ClientChannel channel;
     private final Route route;
@@ -198,6 +201,10 @@ final class RedisSession implements ClientSession {
             call.addReplica(in, request, command, expiry, System.currentTimeMillis(), isSync(in, keyIndex, keyLength));
             if (command == RedisCommand.SPOP || command == RedisCommand.EVAL || command == RedisCommand.EVALSHA) {
                 call.replicateAsDelete();
+            } else if (command == RedisCommand.SETNX || command == RedisCommand.HSETNX) {
+                call.replicateIfDone((byte) ':');
+            } else if (command == RedisCommand.SET) {
+                replicateSetByItsCondition(in, call);
             }
         }
         RespWriter.writeCommand(backend.output(), in, request);
@@ -276,6 +283,25 @@ final class RedisSession implements ClientSession {
     private static boolean isCounter(RedisCommand command) {
         return command == RedisCommand.INCR || command == RedisCommand.INCRBY || command == RedisCommand.DECR
                 || command == RedisCommand.DECRBY;
+    }
+
+    /**
+     * SET NX or XX is replicated only if the master set the key (it answered OK, not nil): the backup would
+     * judge the condition by its own copy. With GET as well the reply is the old value either way, so the
+     * backup gets a DEL of the key: it cannot tell what the master did.
+     */
+    private void replicateSetByItsCondition(Buffer in, RedisCall call) {
+        boolean conditional = false;
+        boolean get = false;
+        for (int arg = 3; arg < request.argCount(); arg++) {
+            conditional |= request.argEqualsIgnoreCase(in, arg, NX) || request.argEqualsIgnoreCase(in, arg, XX);
+            get |= request.argEqualsIgnoreCase(in, arg, GET);
+        }
+        if (conditional && get) {
+            call.replicateAsDelete();
+        } else if (conditional) {
+            call.replicateIfDone((byte) '+');
+        }
     }
 
     private boolean isSync(Buffer in, int keyIndex, int keyLength) {

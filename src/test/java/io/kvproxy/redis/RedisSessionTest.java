@@ -160,6 +160,35 @@ class RedisSessionTest {
     }
 
     /**
+     * A conditional write the master did not do is not replicated: a backup that lacks the key (SET NX,
+     * SETNX, HSETNX) or holds an older copy (SET XX) would judge the condition otherwise and make a value
+     * the master refused. With GET the reply cannot say, so the backup's copy is deleted.
+     */
+    @Test
+    void aConditionalWriteIsReplicatedOnlyIfTheMasterDidIt() throws Exception {
+        replicating = true;
+        RedisSession session = session(null);
+        feed(session, "SET apple 1 NX\r\nSETNX apple 2\r\nHSETNX apple f 3\r\nset apple 4 xx\r\n"
+                + "SET apple 5 XX PX 100\r\nSETNX apple 6\r\nSET apple 7 NX GET\r\n");
+        masters[0].sent();
+        answer(masters[0], "$-1\r\n");
+        answer(masters[0], ":0\r\n");
+        answer(masters[0], ":0\r\n");
+        answer(masters[0], "+OK\r\n");
+        answer(masters[0], "$-1\r\n");
+        answer(masters[0], ":1\r\n");
+        answer(masters[0], "$-1\r\n");
+        assertEquals("$-1\r\n:0\r\n:0\r\n+OK\r\n$-1\r\n:1\r\n$-1\r\n", client());
+        assertEquals("*4\r\n$3\r\nset\r\n$5\r\napple\r\n$1\r\n4\r\n$2\r\nxx\r\n"
+                + "*3\r\n$5\r\nSETNX\r\n$5\r\napple\r\n$1\r\n6\r\n"
+                + "*2\r\n$3\r\nDEL\r\n$5\r\napple\r\n", backup.sent());
+        answer(backup, "+OK\r\n");
+        answer(backup, ":1\r\n");
+        answer(backup, ":1\r\n");
+        assertEquals(List.of("applied", "applied", "applied"), replicaOutcomes);
+    }
+
+    /**
      * A backup that lost a counter (restarted, or repaired with a DEL) would create it from nothing on an
      * INCR replica and hold a value the master never had: the backup is sent the master's new value.
      */

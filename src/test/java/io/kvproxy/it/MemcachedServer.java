@@ -91,11 +91,6 @@ public final class MemcachedServer implements ServerProcess<MemcachedServer> {
     }
 
     @Override
-    public String address() {
-        return "127.0.0.1:" + port;
-    }
-
-    @Override
     public long pid() {
         return process.pid();
     }

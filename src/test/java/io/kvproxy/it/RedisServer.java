@@ -65,11 +65,6 @@ final class RedisServer implements ServerProcess<RedisServer> {
         return port;
     }
 
-    @Override
-    public String address() {
-        return "127.0.0.1:" + port;
-    }
-
     /** The process's id: where a test sends STOP and CONT to stall and resume the server. */
     @Override
     public long pid() {

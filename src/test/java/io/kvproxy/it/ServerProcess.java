@@ -13,7 +13,9 @@ interface ServerProcess<S extends ServerProcess<S>> extends AutoCloseable {
     int port();
 
     /** {@code 127.0.0.1:port}, as a cluster section names a server. */
-    String address();
+    default String address() {
+        return "127.0.0.1:" + port();
+    }
 
     long pid();
 

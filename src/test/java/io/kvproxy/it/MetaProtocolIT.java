@@ -42,6 +42,9 @@ class MetaProtocolIT {
         SideBySidePool.stop(pool);
     }
 
+    /** An mn command in a request: a line that is {@code mn}, or {@code mn} and tokens. */
+    private static final Pattern MN_COMMAND = Pattern.compile("(?md)^mn( [^\r\n]*)?\r$");
+
     /** One side of the comparison: a connection and the last CAS it was given. */
     private static final class Side implements AutoCloseable {
         final RawClient client;
@@ -51,9 +54,19 @@ class MetaProtocolIT {
             client = new RawClient(port);
         }
 
-        /** Sends {@code request} and an mn, returns everything before the MN, with {@code {cas}} filled in. */
+        /**
+         * Sends {@code request} and an mn, returns everything before the last MN, with {@code {cas}} filled
+         * in. A request holding mn commands of its own is read to its own MNs and the closing one: the
+         * replies may come in one read or several.
+         */
         String answer(String request) throws Exception {
-            String reply = client.call(request.replace("{cas}", lastCas) + "mn\r\n", "MN\r\n");
+            client.send(request.replace("{cas}", lastCas) + "mn\r\n");
+            int due = 1 + (int) MN_COMMAND.matcher(request).results().count();
+            StringBuilder replies = new StringBuilder();
+            while (replies.toString().split("MN\r\n", -1).length - 1 < due) {
+                replies.append(client.readUntil("MN\r\n"));
+            }
+            String reply = replies.toString();
             Matcher cas = CAS.matcher(reply);
             while (cas.find()) {
                 lastCas = cas.group(1);

@@ -51,10 +51,6 @@ public final class Worker implements Runnable {
     /** How often a lane looks again at rejoins waiting for connections to come up. */
     static final long REJOIN_POLL_NANOS = TimeUnit.MILLISECONDS.toNanos(5);
     /**
-     * Free buffer memory kept per chunk size (2 MiB: 128 connections' worth of 16 KiB chunks), and how
-     * often what stayed unused is freed: the memory of a burst of connections goes back within a minute.
-     */
-    /**
      * Non-blocking selects a worker makes, while they find more ready sockets, before it writes to its
      * backends: requests that arrived while the last ones were handled go out in the same write. A write
      * costs the worker and the server a system call and a wakeup whatever it carries; measured with
@@ -62,7 +58,11 @@ public final class Worker implements Runnable {
      * second and the redis-servers' CPU per request fell by a third. Bounded, so that a worker under a
      * flood still writes to its servers.
      */
-    static final int GATHER_PASSES = 8;
+    private static final int GATHER_PASSES = 8;
+    /**
+     * Free buffer memory kept per chunk size (2 MiB: 128 connections' worth of 16 KiB chunks), and how
+     * often what stayed unused is freed: the memory of a burst of connections goes back within a minute.
+     */
     private static final int POOL_FREE_BYTES_PER_CLASS = 2 * 1024 * 1024;
     private static final long POOL_TRIM_NANOS = TimeUnit.SECONDS.toNanos(30);
 

@@ -68,7 +68,7 @@ final class RedisCall implements RespReplyReceiver, ReplyQueue.Entry {
     private int[] replicaKey = new int[4];
     private int[] replicaKeyLength = new int[4];
     private boolean[] replicaSync = new boolean[4];
-    /** Replicate a DEL of the key whatever the master answered (SPOP, EVAL: the backup would not do the same). */
+    /** Replicate a DEL of the key whatever the master answered (SPOP, EVAL, SETRANGE...: the backup would not do the same). */
     private boolean replicateAsDelete;
     /**
      * For a conditional write (SET NX/XX, SETNX, HSETNX), the first byte of the master's reply when it did
@@ -77,10 +77,20 @@ final class RedisCall implements RespReplyReceiver, ReplyQueue.Entry {
      */
     private byte doneReply;
     /**
-     * The replica is a SET of the key still to be given the master's integer reply (INCR, DECR...): a
-     * backup that lost the key (restarted, or repaired with a DEL) would count from nothing.
+     * The replica is a SET of the key still to be given the master's reply, the new value (INCR, DECR,
+     * INCRBYFLOAT...): a backup that lost the key (restarted, or repaired with a DEL) would count from nothing.
      */
     private boolean replicateAsNewValue;
+    /**
+     * The replica is the client's write, and it applied only if the backup answers it as the master did
+     * (APPEND, LPUSH, RPUSH: the new length; HINCRBY, ZINCRBY: the new value). A backup that lost the key
+     * would make it from the write alone, a value the master never had; a different answer says so, and
+     * the key is repaired.
+     */
+    private boolean replicateIfBackupAgrees;
+    /** Where the master's reply is kept in {@link #replica} for the backup's to be compared with; 0: none. */
+    private int agreeOffset;
+    private int agreeLength;
     private boolean anySync;
 
     RedisCall(RedisSession session, BufferPool pool) {
@@ -101,6 +111,8 @@ final class RedisCall implements RespReplyReceiver, ReplyQueue.Entry {
         replicateAsDelete = false;
         doneReply = 0;
         replicateAsNewValue = false;
+        replicateIfBackupAgrees = false;
+        agreeLength = 0;
         anySync = false;
         stored.clear();
         parts.clear();
@@ -192,22 +204,27 @@ final class RedisCall implements RespReplyReceiver, ReplyQueue.Entry {
         replicaCount++;
     }
 
-    /** The key's replica is a DEL whatever the master answers: the backup would not compute what the master did. */
     /** Replicate only if the master did the write, as its reply says: {@code '+'} for OK, {@code ':'} for 1. */
     void replicateIfDone(byte reply) {
         doneReply = reply;
     }
 
+    /** The key's replica is a DEL whatever the master answers: the backup would not compute what the master did. */
     void replicateAsDelete() {
         replicateAsDelete = true;
     }
 
     /**
      * The one replica, recorded as {@code SET key} ({@link #addReplica} with the key alone), takes the
-     * master's integer reply as its value when the master answers.
+     * master's reply (an integer, or INCRBYFLOAT's bulk string) as its value when the master answers.
      */
     void replicateAsNewValue() {
         replicateAsNewValue = true;
+    }
+
+    /** The one replica applied only if the backup's reply is the master's, byte for byte. */
+    void replicateIfBackupAgrees() {
+        replicateIfBackupAgrees = true;
     }
 
     @Override
@@ -228,6 +245,9 @@ final class RedisCall implements RespReplyReceiver, ReplyQueue.Entry {
         deliver(buffer, offset, length);
         if (replicateAsNewValue && !masterRefused) {
             completeNewValueReplica(buffer, offset, length);
+        }
+        if (replicateIfBackupAgrees && !masterRefused) {
+            keepReplyToAgreeWith(buffer, offset, length);
         }
         boolean notDone = doneReply != 0 && !masterDid(buffer, offset, length);
         replicate(masterRefused || notDone ? Outcome.REFUSED : Outcome.ACCEPTED);
@@ -272,18 +292,44 @@ final class RedisCall implements RespReplyReceiver, ReplyQueue.Entry {
         }
     }
 
-    /** {@code SET key} becomes {@code SET key N KEEPTTL} for the master's reply {@code :N}; any other reply, a DEL of the key. */
+    /**
+     * {@code SET key} becomes {@code SET key V KEEPTTL} for the master's reply {@code :V} or {@code $n V}
+     * (INCRBYFLOAT, which redis-server propagates to its own replicas the same way); any other reply, a
+     * DEL of the key.
+     */
     private void completeNewValueReplica(Buffer reply, int offset, int length) {
-        if (replicaCount != 1 || reply.get(offset) != ':') {
+        int end = offset + length - CRLF.length;
+        int value;
+        if (replicaCount != 1) {
+            value = -1;
+        } else if (reply.get(offset) == ':') {
+            value = offset + 1;
+        } else if (reply.get(offset) == '$' && reply.get(offset + 1) != '-') {
+            value = reply.indexOf((byte) '\n', offset, end) + 1;
+        } else {
+            value = -1;
+        }
+        if (value <= 0 || value > end) {
             replicateAsDelete = true;
             return;
         }
         // The recorded header is *2 (SET, key): two arguments more, of the same width. KEEPTTL: INCR keeps
         // the master's expiry, and a SET without it would make the backup's copy outlive the master's.
         replica.set(replicaStart[0] + 1, (byte) '4');
-        RespWriter.writeBulk(replica, reply, offset + 1, length - 1 - CRLF.length);
+        RespWriter.writeBulk(replica, reply, value, end - value);
         RespWriter.writeBulk(replica, KEEPTTL);
         replicaEnd[0] = replica.writeIndex();
+    }
+
+    /** Keeps the master's reply after the replica, for the backup's reply to be compared with. */
+    private void keepReplyToAgreeWith(Buffer reply, int offset, int length) {
+        if (replicaCount != 1) {
+            replicateAsDelete = true;
+            return;
+        }
+        agreeOffset = replica.writeIndex();
+        agreeLength = length;
+        replica.put(reply, offset, length);
     }
 
     /** Whether the master's reply to a conditional write says it wrote: {@code +OK}, or {@code :1}. */
@@ -326,7 +372,7 @@ final class RedisCall implements RespReplyReceiver, ReplyQueue.Entry {
             pending++;
         }
         boolean sent = session.replicate(replica, replicaStart[n], replicaEnd[n] - replicaStart[n],
-                replicaKey[n], replicaKeyLength[n], asDelete, sync ? this : null);
+                replicaKey[n], replicaKeyLength[n], asDelete, agreeOffset, asDelete ? 0 : agreeLength, sync ? this : null);
         if (!sent && sync) {
             onBackupAnswered(false);
         }

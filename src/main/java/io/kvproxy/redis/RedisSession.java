@@ -199,7 +199,9 @@ final class RedisSession implements ClientSession {
         } else if (write && replicator.enabled()) {
             // The deadline of a relative expiry counts from now, when the master is sent the request.
             call.addReplica(in, request, command, expiry, System.currentTimeMillis(), isSync(in, keyIndex, keyLength));
-            if (command == RedisCommand.SPOP || command == RedisCommand.EVAL || command == RedisCommand.EVALSHA) {
+            if (isCheckedByItsReply(command)) {
+                call.replicateIfBackupAgrees();
+            } else if (isReplicatedAsDelete(command)) {
                 call.replicateAsDelete();
             } else if (command == RedisCommand.SETNX || command == RedisCommand.HSETNX) {
                 call.replicateIfDone((byte) ':');
@@ -277,12 +279,39 @@ final class RedisSession implements ClientSession {
     }
 
     /**
-     * The integer counters of strings: replicated as a SET of the master's new value, since on a backup
-     * that lost the key the command itself would create it from nothing and count from there.
+     * The counters of strings: replicated as a SET of the master's new value, since on a backup that lost
+     * the key the command itself would create it from nothing and count from there.
      */
     private static boolean isCounter(RedisCommand command) {
         return command == RedisCommand.INCR || command == RedisCommand.INCRBY || command == RedisCommand.DECR
-                || command == RedisCommand.DECRBY;
+                || command == RedisCommand.DECRBY || command == RedisCommand.INCRBYFLOAT;
+    }
+
+    /**
+     * Writes that build on the key's value, create it when it is missing, and answer what they built: the
+     * new length (APPEND, LPUSH, RPUSH) or the field's or member's new value (HINCRBY, HINCRBYFLOAT,
+     * ZINCRBY). On a backup that lost the key the answer differs from the master's unless the master too
+     * built from nothing (a list is never empty; APPEND to an empty string is the new one), so an equal
+     * answer proves the backup's copy, or field, is the master's.
+     */
+    private static boolean isCheckedByItsReply(RedisCommand command) {
+        return switch (command) {
+            case APPEND, LPUSH, RPUSH, HINCRBY, HINCRBYFLOAT, ZINCRBY -> true;
+            default -> false;
+        };
+    }
+
+    /**
+     * Writes whose effect on the backup cannot be computed alike or checked: replicated as a DEL of the key.
+     * SPOP picks at random and EVAL runs anything; SETRANGE, SETBIT, BITFIELD and PFADD change part of a
+     * string, which on a backup that lost the key would be made of zeros around the write, and their
+     * replies (a length, an old bit, a changed flag) cannot tell.
+     */
+    private static boolean isReplicatedAsDelete(RedisCommand command) {
+        return switch (command) {
+            case SPOP, EVAL, EVALSHA, SETRANGE, SETBIT, BITFIELD, PFADD -> true;
+            default -> false;
+        };
     }
 
     /**
@@ -311,10 +340,13 @@ final class RedisSession implements ClientSession {
 
     /**
      * Sends one replica recorded in {@code replica} (a whole request at {@code start}, its key at {@code
-     * key}), or a DEL of its key when {@code asDelete}; {@code waiter}: the request whose client waits for
-     * it, or null. False when it could not be sent (counted, logged and kept for repair by the core).
+     * key}), or a DEL of its key when {@code asDelete}; {@code agreeLength} bytes at {@code agreeOffset} of
+     * {@code replica}, if any, are the master's reply, which the backup's must equal for the replica to
+     * count as applied; {@code waiter}: the request whose client waits for it, or null. False when it could
+     * not be sent (counted, logged and kept for repair by the core).
      */
-    boolean replicate(Buffer replica, int start, int length, int key, int keyLength, boolean asDelete, RedisCall waiter) {
+    boolean replicate(Buffer replica, int start, int length, int key, int keyLength, boolean asDelete,
+            int agreeOffset, int agreeLength, RedisCall waiter) {
         ReplicaWrite write = replicator.start(KIND, replica, key, keyLength, waiter != null);
         if (write == null) {
             return false;
@@ -323,7 +355,7 @@ final class RedisSession implements ClientSession {
         if (receiver == null) {
             receiver = new RedisReplica(replicaPool);
         }
-        receiver.begin(write, waiter);
+        receiver.begin(write, waiter, replica, agreeOffset, agreeLength);
         Buffer target = write.backend().output();
         if (asDelete) {
             RedisProtocol.writeDelete(target, replica, key, keyLength);

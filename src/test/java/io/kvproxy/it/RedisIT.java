@@ -374,6 +374,56 @@ class RedisIT {
         }
     }
 
+    /**
+     * A backup that lost keys (here deleted on it directly, as a restart or a repair leaves it) is never
+     * left holding a value the master did not have: an APPEND or RPUSH that the backup would apply to
+     * nothing, or a HINCRBY that would count from nothing there, leaves it without the key (the replica
+     * fails, and the key is repaired), SETBIT reaches it as a DEL, a float increment
+     * reaches it as the master's new value, and a synchronous APPEND's client is told the backup failed.
+     */
+    @Test
+    void aBackupThatLostAKeyHoldsTheMastersValueOrNothingAfterWritesThatBuildOnIt() throws Exception {
+        RedisServer master = startServers(1, null).get(0);
+        RedisServer backup = startServers(1, null).get(0);
+        startProxy("", "hosts_backup = backup\nsync_str = sync:\n", cluster("master", List.of(master)) + cluster("backup", List.of(backup)));
+        try (Jedis jedis = client(); Jedis copy = direct(backup)) {
+            assertEquals("OK", jedis.set("text", "hello"));
+            assertEquals("OK", jedis.set("sync:text", "hello"));
+            assertEquals(3, jedis.rpush("list", "a", "b", "c"));
+            assertEquals(1.5, jedis.incrByFloat("float", 1.5));
+            assertEquals(2, jedis.hset("hash", Map.of("f", "40", "g", "x")));
+            assertTrue(Await.until(Duration.ofSeconds(5), () -> "hello".equals(copy.get("text"))
+                    && copy.llen("list") == 3 && "1.5".equals(copy.get("float")) && copy.hlen("hash") == 2),
+                    "the backup never got the writes");
+            assertEquals(5, copy.del("text", "sync:text", "list", "float", "hash"));
+
+            assertEquals(11, jedis.append("text", " world"));
+            assertEquals(4, jedis.rpush("list", "d"));
+            assertEquals(2.5, jedis.incrByFloat("float", 1));
+            assertEquals(42, jedis.hincrBy("hash", "f", 2));
+            assertFalse(jedis.setbit("bits", 3, true));
+            JedisDataException refused = assertThrows(JedisDataException.class, () -> jedis.append("sync:text", " world"));
+            assertEquals("ERR backup write failed", refused.getMessage());
+            // The master took every write.
+            assertEquals("hello world", jedis.get("text"));
+            assertEquals("hello world", jedis.get("sync:text"));
+            assertEquals(List.of("a", "b", "c", "d"), jedis.lrange("list", 0, -1));
+
+            // The replicas are answered, the failed ones' keys repaired (deleted on the backup) within 100 ms.
+            assertTrue(Await.until(Duration.ofSeconds(5), () -> "2.5".equals(copy.get("float"))
+                    && copy.get("text") == null && copy.get("sync:text") == null && !copy.exists("list")
+                    && !copy.exists("hash")), "the backup holds text=" + copy.get("text") + " sync:text="
+                    + copy.get("sync:text") + " list=" + copy.lrange("list", 0, -1) + " float=" + copy.get("float")
+                    + " hash=" + copy.hgetAll("hash"));
+            assertFalse(copy.exists("bits"), "SETBIT reaches the backup as a DEL");
+            // Once the backup holds the master's value again, the same writes are applied there.
+            assertEquals("OK", jedis.set("text", "hello"));
+            assertEquals(11, jedis.append("text", " world"));
+            assertTrue(Await.until(Duration.ofSeconds(5), () -> "hello world".equals(copy.get("text"))),
+                    "the backup holds " + copy.get("text"));
+        }
+    }
+
     private static ProtocolCommand command(String spelling) {
         byte[] raw = spelling.getBytes(StandardCharsets.US_ASCII);
         return () -> raw;

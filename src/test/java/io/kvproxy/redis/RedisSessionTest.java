@@ -212,6 +212,75 @@ class RedisSessionTest {
         assertEquals(List.of("applied", "applied", "applied"), replicaOutcomes);
     }
 
+    /** INCRBYFLOAT's reply is a bulk string: the backup is sent it as the value, as redis-server does. */
+    @Test
+    void aFloatIncrementIsReplicatedAsASetOfTheMastersNewValue() throws Exception {
+        replicating = true;
+        RedisSession session = session(null);
+        feed(session, "INCRBYFLOAT apple 0.5\r\nINCRBYFLOAT apple x\r\n");
+        answer(masters[0], "$4\r\n10.5\r\n");
+        answer(masters[0], "-ERR value is not a valid float\r\n");
+        assertEquals("*4\r\n$3\r\nSET\r\n$5\r\napple\r\n$4\r\n10.5\r\n$7\r\nKEEPTTL\r\n", backup.sent());
+        answer(backup, "+OK\r\n");
+        assertEquals("$4\r\n10.5\r\n-ERR value is not a valid float\r\n", client());
+        assertEquals(List.of("applied"), replicaOutcomes);
+    }
+
+    /**
+     * APPEND, LPUSH and RPUSH on a backup that lost the key would make it from the write alone (a value
+     * the master never had): they are sent as they are, and applied only if the backup answers the
+     * master's new length. Any other answer fails the replica, so the core repairs the key; a synchronous
+     * write's client is told the backup write failed.
+     */
+    @Test
+    void aWriteThatGrowsTheValueCountsAsAppliedOnlyIfTheBackupAnswersAsTheMasterDid() throws Exception {
+        replicating = true;
+        RedisSession session = session(null);
+        feed(session, "APPEND apple world\r\nRPUSH bee x y\r\nLPUSH sync:l z\r\nAPPEND apple !\r\n");
+        answer(masters[0], ":10\r\n");
+        answer(masters[0], ":5\r\n");
+        answer(masters[1], ":3\r\n");
+        answer(masters[0], ":11\r\n");
+        assertEquals("*3\r\n$6\r\nAPPEND\r\n$5\r\napple\r\n$5\r\nworld\r\n"
+                + "*4\r\n$5\r\nRPUSH\r\n$3\r\nbee\r\n$1\r\nx\r\n$1\r\ny\r\n"
+                + "*3\r\n$5\r\nLPUSH\r\n$6\r\nsync:l\r\n$1\r\nz\r\n"
+                + "*3\r\n$6\r\nAPPEND\r\n$5\r\napple\r\n$1\r\n!\r\n", backup.sent());
+        assertEquals(":10\r\n:5\r\n", client());
+        answer(backup, ":10\r\n");
+        answer(backup, ":2\r\n");
+        answer(backup, ":1\r\n");
+        answer(backup, ":11\r\n");
+        assertEquals("-ERR backup write failed\r\n:11\r\n", client());
+        assertEquals(List.of("applied",
+                "failed: backup answered :2 where the master answered :5: its copy was not the master's",
+                "failed: backup answered :1 where the master answered :3: its copy was not the master's",
+                "applied"), replicaOutcomes);
+        assertEquals(1, channel.counts[Counter.SYNC_FAILED.ordinal()]);
+    }
+
+    /**
+     * HINCRBY on a backup that lost the hash would count the field from nothing: applied only if the
+     * backup answers the master's new value. SETRANGE and SETBIT would leave zeros around the write there,
+     * and their replies cannot tell: the backup gets a DEL of the key.
+     */
+    @Test
+    void aFieldCounterIsCheckedByItsReplyAndAPartialStringWriteIsReplicatedAsADelete() throws Exception {
+        replicating = true;
+        RedisSession session = session(null);
+        feed(session, "HINCRBY apple f 2\r\nSETRANGE bee 3 x\r\nSETBIT cat 7 1\r\n");
+        answer(masters[0], ":42\r\n");
+        answer(masters[0], ":4\r\n");
+        answer(masters[0], ":0\r\n");
+        assertEquals("*4\r\n$7\r\nHINCRBY\r\n$5\r\napple\r\n$1\r\nf\r\n$1\r\n2\r\n"
+                + "*2\r\n$3\r\nDEL\r\n$3\r\nbee\r\n*2\r\n$3\r\nDEL\r\n$3\r\ncat\r\n", backup.sent());
+        answer(backup, ":2\r\n");
+        answer(backup, ":1\r\n");
+        answer(backup, ":0\r\n");
+        assertEquals(":42\r\n:4\r\n:0\r\n", client());
+        assertEquals(List.of("failed: backup answered :2 where the master answered :42: its copy was not the master's",
+                "applied", "applied"), replicaOutcomes);
+    }
+
     /**
      * A split write's keys are replicated as each server answers its part, not once every part has: a
      * later write of one of its keys, answered by the same server before another part is, must not reach

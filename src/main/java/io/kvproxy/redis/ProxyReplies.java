@@ -2,6 +2,7 @@ package io.kvproxy.redis;
 
 import static java.nio.charset.StandardCharsets.US_ASCII;
 
+import io.kvproxy.redis.command.RedisCommand;
 import io.kvproxy.redis.resp.RedisRequest;
 import io.kvproxy.redis.resp.RespReplyFramer;
 import io.kvproxy.redis.resp.RespWriter;
@@ -9,8 +10,8 @@ import io.kvproxy.spi.BackendFailure;
 import io.kvproxy.spi.Buffer;
 
 /**
- * The replies the proxy makes itself, with the words of the server a client expects there: PING, ECHO
- * and QUIT as redis-server answers them; an unknown command as redis-server 7 words it; authentication,
+ * The replies the proxy makes itself, with the words of the server a client expects there: PING, ECHO,
+ * QUIT and CLIENT SETINFO as redis-server answers them; an unknown command as redis-server 7 words it; authentication,
  * and a server that failed or did not answer, as twemproxy words them; too many clients as redis-server.
  * Written straight into the client's output, allocating nothing. Stateless.
  */
@@ -28,10 +29,18 @@ public final class ProxyReplies {
     /** A write whose key is replicated synchronously (sync_str) that the backup did not take. */
     public static final String BACKUP_FAILED = "-ERR backup write failed";
 
+    /** CLIENT with any subcommand but SETINFO: the connection's state is the proxy's, not a server's. */
+    public static final String CLIENT_REFUSED = "-ERR unsupported command 'client': " + RedisCommand.Refusal.CONNECTION.reason();
+
     /** redis-server quotes at most this much of an unknown command's name, and of its arguments together. */
     private static final int QUOTED_BYTES = 128;
     private static final byte[] UNKNOWN = "-ERR unknown command '".getBytes(US_ASCII);
     private static final byte[] WITH_ARGS = "', with args beginning with: ".getBytes(US_ASCII);
+    private static final byte[] LIB_NAME = "LIB-NAME".getBytes(US_ASCII);
+    private static final byte[] LIB_VER = "LIB-VER".getBytes(US_ASCII);
+    private static final byte[] UNRECOGNIZED_OPTION = "-ERR Unrecognized option '".getBytes(US_ASCII);
+    private static final byte[] QUOTE_END = "'\r\n".getBytes(US_ASCII);
+    private static final byte[] NOT_PRINTABLE = " cannot contain spaces, newlines or special characters.\r\n".getBytes(US_ASCII);
 
     private ProxyReplies() {
     }
@@ -73,6 +82,39 @@ public final class ProxyReplies {
             quoted += written + 3;
         }
         out.put((byte) '\r').put((byte) '\n');
+    }
+
+    /**
+     * CLIENT SETINFO, as redis-server 7.2 answers it: {@code +OK} for LIB-NAME or LIB-VER (any case) with
+     * a value of printable ASCII and no spaces, its errors otherwise. Jedis, redis-py, go-redis and Lettuce
+     * send it on every new connection; the proxy has no CLIENT LIST to show it in, so it keeps nothing.
+     * Returns whether the reply is {@code +OK}.
+     */
+    public static boolean writeClientSetinfo(Buffer out, Buffer in, RedisRequest request) {
+        if (request.argCount() != 4) {
+            RespWriter.writeLine(out, "-ERR wrong number of arguments for 'client|setinfo' command");
+            return false;
+        }
+        int attribute = request.argIndex(in, 2);
+        int attributeLength = request.argLength(2);
+        if (!request.argEqualsIgnoreCase(in, 2, LIB_NAME) && !request.argEqualsIgnoreCase(in, 2, LIB_VER)) {
+            out.put(UNRECOGNIZED_OPTION);
+            quote(out, in, attribute, attributeLength, QUOTED_BYTES);
+            out.put(QUOTE_END);
+            return false;
+        }
+        int value = request.argIndex(in, 3);
+        for (int i = 0; i < request.argLength(3); i++) {
+            byte b = in.get(value + i);
+            if (b < '!' || b > '~') {
+                out.put((byte) '-').put((byte) 'E').put((byte) 'R').put((byte) 'R').put((byte) ' ');
+                quote(out, in, attribute, attributeLength, QUOTED_BYTES);
+                out.put(NOT_PRINTABLE);
+                return false;
+            }
+        }
+        RespWriter.writeLine(out, OK);
+        return true;
     }
 
     /**

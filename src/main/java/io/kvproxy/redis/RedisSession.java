@@ -48,6 +48,7 @@ final class RedisSession implements ClientSession {
     private static final byte[] NX = {'N', 'X'};
     private static final byte[] XX = {'X', 'X'};
     private static final byte[] GET = {'G', 'E', 'T'};
+    private static final byte[] SETINFO = {'S', 'E', 'T', 'I', 'N', 'F', 'O'};
 
     private final ClientChannel channel;
     private final Route route;
@@ -149,12 +150,23 @@ final class RedisSession implements ClientSession {
         }
     }
 
-    /** PING, ECHO, QUIT and AUTH, answered by the proxy. */
+    /** PING, ECHO, QUIT, AUTH and CLIENT SETINFO, answered by the proxy. */
     private void answer(Buffer in, RedisCommand command) {
         RedisCall call = local();
         switch (command) {
             case PING -> ProxyReplies.writePing(call.stored, in, request);
             case ECHO -> ProxyReplies.writeEcho(call.stored, in, request);
+            case CLIENT -> {
+                if (request.argEqualsIgnoreCase(in, 1, SETINFO)) {
+                    if (!ProxyReplies.writeClientSetinfo(call.stored, in, request)) {
+                        count(Counter.CLIENT_ERRORS, 1);
+                    }
+                } else {
+                    count(Counter.CLIENT_ERRORS, 1);
+                    channel.count(RedisCounter.UNSUPPORTED_COMMANDS, 1);
+                    call.line(ProxyReplies.CLIENT_REFUSED);
+                }
+            }
             case QUIT -> {
                 call.line(ProxyReplies.OK);
                 replies.closeWhenDrained("quit");

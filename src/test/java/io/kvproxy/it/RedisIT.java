@@ -204,6 +204,16 @@ class RedisIT {
                     + "-ERR unknown command 'NOSUCH', with args beginning with: 'a' \r\n"
                     + "-ERR wrong number of arguments for 'get' command\r\n"
                     + "+PONG\r\n", replies);
+            // What Jedis, redis-py and go-redis send on connect is answered as redis-server 7.2 does.
+            replies = exchange(socket, "CLIENT SETINFO LIB-NAME jedis\r\nclient setinfo lib-ver 5.1.0\r\n"
+                    + "*4\r\n$6\r\nCLIENT\r\n$7\r\nSETINFO\r\n$8\r\nlib-name\r\n$3\r\na b\r\n"
+                    + "CLIENT SETINFO color red\r\nCLIENT SETINFO LIB-VER 1 0\r\nCLIENT LIST\r\nCLIENT\r\n", 7);
+            assertEquals("+OK\r\n+OK\r\n"
+                    + "-ERR lib-name cannot contain spaces, newlines or special characters.\r\n"
+                    + "-ERR Unrecognized option 'color'\r\n"
+                    + "-ERR wrong number of arguments for 'client|setinfo' command\r\n"
+                    + "-ERR unsupported command 'client': the connection's state belongs to the proxy\r\n"
+                    + "-ERR wrong number of arguments for 'client' command\r\n", replies);
         }
     }
 

@@ -116,7 +116,7 @@ class RedisOperationsIT {
 
     /**
      * A Jedis client of the proxy that sends nothing unasked: Jedis 8 otherwise opens each connection with
-     * two CLIENT SETINFO, which a pool refuses as unsupported (and Jedis ignores), and this test counts them.
+     * two CLIENT SETINFO, which this test would count among the pool's requests.
      */
     private static Jedis client(int port) {
         return new Jedis(new HostAndPort("127.0.0.1", port), DefaultJedisClientConfig.builder().socketTimeoutMillis(5000)

@@ -145,6 +145,27 @@ class RedisSessionTest {
         assertEquals(null, channel.closeReason);
     }
 
+    /**
+     * Jedis, redis-py and go-redis open each connection with CLIENT SETINFO: answered as redis-server 7.2
+     * answers it, the bad ones with its errors (a CR or LF in the quoted option becomes a space); every
+     * other CLIENT subcommand is refused. None reaches a server.
+     */
+    @Test
+    void clientSetinfoIsAnsweredByTheProxyAndTheOtherClientSubcommandsAreRefused() {
+        RedisSession session = session(null);
+        feed(session, "CLIENT SETINFO LIB-NAME jedis\r\nclient SetInfo lib-ver 5.1.0\r\n"
+                + "*4\r\n$6\r\nCLIENT\r\n$7\r\nSETINFO\r\n$7\r\nLib-Ver\r\n$3\r\n1\n0\r\n"
+                + "*4\r\n$6\r\nCLIENT\r\n$7\r\nSETINFO\r\n$4\r\na\r\nb\r\n$1\r\nx\r\n"
+                + "CLIENT SETINFO LIB-NAME\r\nCLIENT KILL ID 1\r\n");
+        assertEquals("+OK\r\n+OK\r\n"
+                + "-ERR Lib-Ver cannot contain spaces, newlines or special characters.\r\n"
+                + "-ERR Unrecognized option 'a  b'\r\n"
+                + "-ERR wrong number of arguments for 'client|setinfo' command\r\n"
+                + "-ERR unsupported command 'client': the connection's state belongs to the proxy\r\n", client());
+        assertEquals(4, channel.counts[Counter.CLIENT_ERRORS.ordinal()]);
+        assertEquals("", masters[0].sent() + masters[1].sent());
+    }
+
     @Test
     void anAcceptedWriteIsReplicatedAndARefusedOneIsNot() throws Exception {
         replicating = true;

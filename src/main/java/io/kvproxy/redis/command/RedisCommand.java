@@ -32,6 +32,8 @@ public enum RedisCommand {
     BITCOUNT("bitcount", -2, Access.READ, 1),
     BITFIELD("bitfield", -2, Access.WRITE, 1),
     BITPOS("bitpos", -3, Access.READ, 1),
+    // SETINFO answered, every other subcommand refused (the connection is the proxy's).
+    CLIENT("client", -2, Routing.PROXY),
     COMMAND("command", -1, Access.WRITE, Routing.ANY_SERVER),
     COPY("copy", -3, Access.WRITE, 1),
     DECR("decr", 2, Access.WRITE, 1),
@@ -180,7 +182,6 @@ public enum RedisCommand {
     BZMPOP("bzmpop", Refusal.BLOCKING),
     BZPOPMAX("bzpopmax", Refusal.BLOCKING),
     BZPOPMIN("bzpopmin", Refusal.BLOCKING),
-    CLIENT("client", Refusal.CONNECTION),
     CLUSTER("cluster", Refusal.ADMIN),
     CONFIG("config", Refusal.ADMIN),
     DBSIZE("dbsize", Refusal.KEYSPACE),

@@ -58,11 +58,13 @@ class RedisCommandTest {
     }
 
     @Test
-    void servedCommandsAreTwemproxysAndEchoTheRestIsRefused() {
+    void servedCommandsAreTwemproxysWithEchoAndClientTheRestIsRefused() {
         Set<String> served = Arrays.stream(RedisCommand.values()).filter(c -> c.routing() != Routing.REFUSED)
                 .map(RedisCommand::wireName).collect(Collectors.toCollection(TreeSet::new));
         Set<String> expected = new TreeSet<>(TWEMPROXY);
         expected.add("echo");
+        // For CLIENT SETINFO, which client libraries send on connect; its other subcommands are refused.
+        expected.add("client");
         assertEquals(expected, served);
         // Every command redis-server 7.0.15 lists (COMMAND), served or refused.
         assertEquals(240, RedisCommand.values().length);
@@ -145,7 +147,9 @@ class RedisCommandTest {
                 "monitor", "slaveof", "replicaof", "script", "object", "slowlog"}) {
             assertEquals(Refusal.ADMIN, lookup(admin).refusal(), admin);
         }
-        for (String connection : new String[] {"client", "hello", "reset", "wait"}) {
+        // CLIENT is the proxy's: SETINFO answered, the other subcommands refused by the session.
+        assertEquals(Routing.PROXY, lookup("client").routing());
+        for (String connection : new String[] {"hello", "reset", "wait", "readonly"}) {
             assertEquals(Refusal.CONNECTION, lookup(connection).refusal(), connection);
         }
         for (String other : new String[] {"rename", "msetnx", "bitop", "move", "xadd"}) {

@@ -63,12 +63,17 @@ final class RedisReplica implements RespReplyReceiver {
         if (error) {
             answered(false, "backup answered " + buffer.toString(offset, Math.min(length, 60)).trim());
         } else if (agreeLength > 0 && (multiFrame || !isAgreed(buffer, offset, length))) {
-            answered(false, "backup answered " + buffer.toString(offset, Math.min(length, 30)).trim()
-                    + " where the master answered " + new String(agree, 0, agreeLength, StandardCharsets.ISO_8859_1).trim()
+            answered(false, "backup answered " + oneLine(buffer.toString(offset, Math.min(length, 30)))
+                    + " where the master answered " + oneLine(new String(agree, 0, agreeLength, StandardCharsets.ISO_8859_1))
                     + ": its copy was not the master's");
         } else {
             answered(true, null);
         }
+    }
+
+    /** A reply as one line of a log message: its line ends as spaces. */
+    private static String oneLine(String reply) {
+        return reply.trim().replace("\r\n", " ");
     }
 
     private boolean isAgreed(Buffer buffer, int offset, int length) {

@@ -49,6 +49,8 @@ final class RedisSession implements ClientSession {
     private static final byte[] XX = {'X', 'X'};
     private static final byte[] GET = {'G', 'E', 'T'};
     private static final byte[] SETINFO = {'S', 'E', 'T', 'I', 'N', 'F', 'O'};
+    private static final byte[] INCR = {'I', 'N', 'C', 'R'};
+    private static final byte[][] ZADD_OPTIONS = {NX, XX, {'G', 'T'}, {'L', 'T'}, {'C', 'H'}};
 
     private final ClientChannel channel;
     private final Route route;
@@ -211,7 +213,7 @@ final class RedisSession implements ClientSession {
         } else if (write && replicator.enabled()) {
             // The deadline of a relative expiry counts from now, when the master is sent the request.
             call.addReplica(in, request, command, expiry, System.currentTimeMillis(), isSync(in, keyIndex, keyLength));
-            if (isCheckedByItsReply(command)) {
+            if (isCheckedByItsReply(command) || command == RedisCommand.ZADD && isZaddIncr(in)) {
                 call.replicateIfBackupAgrees();
             } else if (isReplicatedAsDelete(command)) {
                 call.replicateAsDelete();
@@ -343,6 +345,26 @@ final class RedisSession implements ClientSession {
         } else if (conditional) {
             call.replicateIfDone((byte) '+');
         }
+    }
+
+    /**
+     * Whether this ZADD has the INCR option, which makes it a ZINCRBY answering the member's new score.
+     * Options come between the key and the first score, which is never one of their words.
+     */
+    private boolean isZaddIncr(Buffer in) {
+        for (int arg = 2; arg < request.argCount(); arg++) {
+            if (request.argEqualsIgnoreCase(in, arg, INCR)) {
+                return true;
+            }
+            boolean option = false;
+            for (byte[] word : ZADD_OPTIONS) {
+                option |= request.argEqualsIgnoreCase(in, arg, word);
+            }
+            if (!option) {
+                return false;
+            }
+        }
+        return false;
     }
 
     private boolean isSync(Buffer in, int keyIndex, int keyLength) {

@@ -303,6 +303,24 @@ class RedisSessionTest {
     }
 
     /**
+     * ZADD with INCR is a ZINCRBY: checked by the member's new score. Without it (here a member named
+     * INCR, after the score) its reply is a count, and it is replicated as it is.
+     */
+    @Test
+    void zaddWithIncrIsCheckedByItsReplyAndWithoutItIsNot() throws Exception {
+        replicating = true;
+        RedisSession session = session(null);
+        feed(session, "ZADD apple xx Incr 2 m\r\nZADD bee 1 INCR\r\n");
+        answer(masters[0], "$2\r\n42\r\n");
+        answer(masters[0], ":0\r\n");
+        answer(backup, "$1\r\n2\r\n");
+        answer(backup, ":1\r\n");
+        assertEquals("$2\r\n42\r\n:0\r\n", client());
+        assertEquals(List.of("failed: backup answered $1 2 where the master answered $2 42: its copy was not the master's",
+                "applied"), replicaOutcomes);
+    }
+
+    /**
      * A split write's keys are replicated as each server answers its part, not once every part has: a
      * later write of one of its keys, answered by the same server before another part is, must not reach
      * the backup first, or the backup would end with the older value.

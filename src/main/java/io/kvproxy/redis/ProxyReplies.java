@@ -11,9 +11,9 @@ import io.kvproxy.spi.Buffer;
 
 /**
  * The replies the proxy makes itself, with the words of the server a client expects there: PING, ECHO,
- * QUIT and CLIENT SETINFO as redis-server answers them; an unknown command as redis-server 7 words it; authentication,
- * and a server that failed or did not answer, as twemproxy words them; too many clients as redis-server.
- * Written straight into the client's output, allocating nothing. Stateless.
+ * QUIT and CLIENT SETINFO as redis-server answers them; an unknown command as redis-server 7 words it;
+ * authentication, and a server that failed or did not answer, as twemproxy words them; too many clients
+ * as redis-server. Written straight into the client's output, allocating nothing. Stateless.
  */
 public final class ProxyReplies {
 
@@ -40,6 +40,7 @@ public final class ProxyReplies {
     private static final byte[] LIB_VER = "LIB-VER".getBytes(US_ASCII);
     private static final byte[] UNRECOGNIZED_OPTION = "-ERR Unrecognized option '".getBytes(US_ASCII);
     private static final byte[] QUOTE_END = "'\r\n".getBytes(US_ASCII);
+    private static final byte[] ERR = "-ERR ".getBytes(US_ASCII);
     private static final byte[] NOT_PRINTABLE = " cannot contain spaces, newlines or special characters.\r\n".getBytes(US_ASCII);
 
     private ProxyReplies() {
@@ -107,7 +108,7 @@ public final class ProxyReplies {
         for (int i = 0; i < request.argLength(3); i++) {
             byte b = in.get(value + i);
             if (b < '!' || b > '~') {
-                out.put((byte) '-').put((byte) 'E').put((byte) 'R').put((byte) 'R').put((byte) ' ');
+                out.put(ERR);
                 quote(out, in, attribute, attributeLength, QUOTED_BYTES);
                 out.put(NOT_PRINTABLE);
                 return false;

@@ -83,9 +83,9 @@ final class RedisCall implements RespReplyReceiver, ReplyQueue.Entry {
     private boolean replicateAsNewValue;
     /**
      * The replica is the client's write, and it applied only if the backup answers it as the master did
-     * (APPEND, LPUSH, RPUSH: the new length; HINCRBY, ZINCRBY: the new value). A backup that lost the key
-     * would make it from the write alone, a value the master never had; a different answer says so, and
-     * the key is repaired.
+     * (APPEND, LPUSH, RPUSH: the new length; HINCRBY, ZINCRBY, ZADD INCR: the new value). A backup that
+     * lost the key would make it from the write alone, a value the master never had; a different answer
+     * says so, and the key is repaired.
      */
     private boolean replicateIfBackupAgrees;
     /** Where the master's reply is kept in {@link #replica} for the backup's to be compared with; 0: none. */

@@ -9,7 +9,7 @@ import java.util.ArrayDeque;
 
 /**
  * The backup's answer to one replica: applied unless it is an error reply, or, for a replica that must
- * agree with the master (APPEND, LPUSH, RPUSH), a reply other than the master's. Tells the core's {@link
+ * agree with the master (APPEND, LPUSH, HINCRBY...), a reply other than the master's. Tells the core's {@link
  * ReplicaWrite} (which counts it and repairs the key when it did not apply) and, for a synchronous one,
  * the request waiting for it. Pooled by its session; it works the same after the client has gone, so it
  * keeps its own copy of the master's reply.
